@@ -1,0 +1,483 @@
+//! Canonical entity names: an article's tagged mentions in, each with the
+//! name it is grouped under out. Titles, honorifics and possessives are cut,
+//! ALL-CAPS text gets its usual casing, short mentions resolve to the
+//! fullest mention of the same entity in the article ("Putin" -> "Vladimir
+//! Putin", "HTS" -> "Hayat Tahrir al-Sham"), and a user alias table merges
+//! what the model cannot know is the same.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::EntityType;
+use super::lexicon::Lexicon;
+use crate::error::{Error, Result};
+
+/// Words that precede names without being part of them.
+const TITLES: &[&str] = &[
+    "mr",
+    "mr.",
+    "mrs",
+    "mrs.",
+    "ms",
+    "ms.",
+    "miss",
+    "dr",
+    "dr.",
+    "prof",
+    "prof.",
+    "sir",
+    "dame",
+    "lord",
+    "lady",
+    "president",
+    "vice",
+    "prime",
+    "minister",
+    "premier",
+    "chancellor",
+    "secretary",
+    "defence",
+    "defense",
+    "foreign",
+    "interior",
+    "finance",
+    "general",
+    "gen.",
+    "gen",
+    "army",
+    "lt.",
+    "lt",
+    "col.",
+    "col",
+    "maj.",
+    "capt.",
+    "captain",
+    "cmdr.",
+    "adm.",
+    "admiral",
+    "sgt.",
+    "sen.",
+    "senator",
+    "rep.",
+    "representative",
+    "gov.",
+    "governor",
+    "mayor",
+    "king",
+    "queen",
+    "prince",
+    "princess",
+    "pope",
+    "sheikh",
+    "ambassador",
+    "judge",
+    "justice",
+    "chairman",
+    "chairwoman",
+    "chief",
+    "ceo",
+    "director",
+    "spokesman",
+    "spokeswoman",
+    "commander",
+    "rev.",
+    "reverend",
+    "father",
+    "st.",
+    "deputy",
+    "former",
+    "late",
+    "coach",
+    "manager",
+    "striker",
+    "officer",
+    "inspector",
+    "detective",
+    "marshal",
+    "field",
+    "supreme",
+    "leader",
+    "emperor",
+    "lieutenant",
+    "colonel",
+    "major",
+    "sergeant",
+    "private",
+    "corporal",
+    "brigadier",
+];
+
+/// Leading words that are not part of organisation or place names.
+const ARTICLES: &[&str] = &["the"];
+
+fn is_possessive(tok: &str) -> bool {
+    matches!(tok, "'s" | "’s" | "'" | "’" | "'S")
+}
+
+fn is_caps(s: &str) -> bool {
+    s.chars().any(char::is_uppercase) && !s.chars().any(char::is_lowercase)
+}
+
+/// Splits a surface form on whitespace, dropping titles (for persons),
+/// leading articles, trailing possessives and stray punctuation.
+pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
+    let mut toks: Vec<String> = surface
+        .split_whitespace()
+        .map(|t| {
+            t.trim_matches(|c: char| {
+                matches!(c, '"' | '“' | '”' | '(' | ')' | '[' | ']' | ',' | ';' | ':')
+            })
+        })
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+        .collect();
+    // Possessives, attached or split off: "Russia's", "Russia 's".
+    while let Some(last) = toks.last() {
+        if is_possessive(last) {
+            toks.pop();
+            continue;
+        }
+        let cut = ["'s", "’s", "'S"]
+            .iter()
+            .find_map(|p| last.strip_suffix(p))
+            .map(str::to_string);
+        match cut {
+            Some(c) if !c.is_empty() => {
+                let n = toks.len();
+                toks[n - 1] = c;
+            }
+            _ => break,
+        }
+        break;
+    }
+    while toks.len() > 1
+        && toks
+            .last()
+            .is_some_and(|t| t.chars().all(|c| !c.is_alphanumeric()))
+    {
+        toks.pop();
+    }
+    if kind == EntityType::Person {
+        while toks.len() > 1 && TITLES.contains(&toks[0].to_lowercase().as_str()) {
+            toks.remove(0);
+        }
+    } else {
+        while toks.len() > 1 && ARTICLES.contains(&toks[0].to_lowercase().as_str()) {
+            toks.remove(0);
+        }
+    }
+    toks
+}
+
+/// Gives ALL-CAPS words their usual casing: as written elsewhere in the
+/// article, else as usually written in news, else capitalised (words of up
+/// to 4 letters stay as acronyms).
+pub fn recase(tokens: &mut [String], doc_forms: &HashMap<String, String>, lexicon: &Lexicon) {
+    for tok in tokens.iter_mut() {
+        if !is_caps(tok) || tok.chars().filter(|c| c.is_alphabetic()).count() < 2 {
+            continue;
+        }
+        let lower = tok.to_lowercase();
+        if let Some(f) = doc_forms.get(&lower) {
+            *tok = f.clone();
+        } else if let Some(f) = lexicon.usual_form(&lower) {
+            *tok = f.to_string();
+        } else if tok.chars().count() > 4 {
+            *tok = capitalise(&lower);
+        }
+    }
+}
+
+/// Upper-cases the first letter of each hyphen- or apostrophe-separated part.
+fn capitalise(lower: &str) -> String {
+    let mut out = String::with_capacity(lower.len());
+    let mut up = true;
+    for c in lower.chars() {
+        if up && c.is_alphabetic() {
+            out.extend(c.to_uppercase());
+            up = false;
+        } else {
+            out.push(c);
+        }
+        if matches!(c, '-' | '\'' | '.') {
+            up = true;
+        }
+    }
+    out
+}
+
+/// A user alias table: alias (folded) -> canonical name.
+#[derive(Debug, Default, Clone)]
+pub struct Aliases {
+    map: HashMap<String, String>,
+    /// Hash of the file, so a changed table re-indexes.
+    pub fingerprint: u64,
+}
+
+/// Folds a name for alias lookup: lower case, single spaces.
+pub fn fold(name: &str) -> String {
+    name.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+impl Aliases {
+    /// Reads a CSV file of `canonical,alias` rows (a header row
+    /// `canonical,alias` is optional).
+    pub fn load(path: &Path) -> Result<Aliases> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes.as_slice());
+        let mut aliases = Aliases {
+            map: HashMap::new(),
+            fingerprint: xxhash_rust::xxh3::xxh3_64(&bytes),
+        };
+        for (i, row) in reader.records().enumerate() {
+            let row =
+                row.map_err(|e| Error::Usage(format!("{}: line {}: {e}", path.display(), i + 1)))?;
+            let fields: Vec<&str> = row.iter().map(str::trim).collect();
+            if i == 0
+                && fields
+                    .first()
+                    .is_some_and(|f| f.eq_ignore_ascii_case("canonical"))
+            {
+                continue;
+            }
+            if fields.iter().all(|f| f.is_empty()) || fields[0].starts_with('#') {
+                continue;
+            }
+            if fields.len() != 2 || fields[0].is_empty() || fields[1].is_empty() {
+                return Err(Error::Usage(format!(
+                    "{}: line {}: expected two fields canonical,alias, found {:?}",
+                    path.display(),
+                    i + 1,
+                    row.iter().collect::<Vec<_>>()
+                )));
+            }
+            aliases.map.insert(fold(fields[1]), fields[0].to_string());
+            aliases.map.insert(fold(fields[0]), fields[0].to_string());
+        }
+        Ok(aliases)
+    }
+
+    /// Builds an alias table from pairs (for tests).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Aliases {
+        let mut a = Aliases::default();
+        for (canonical, alias) in pairs {
+            a.map.insert(fold(alias), canonical.to_string());
+            a.map.insert(fold(canonical), canonical.to_string());
+        }
+        a
+    }
+
+    /// The canonical name for `name`, if the table has one.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        if self.map.is_empty() {
+            return None;
+        }
+        self.map.get(&fold(name)).map(String::as_str)
+    }
+}
+
+/// One mention to resolve: its type and cleaned name tokens.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub kind: EntityType,
+    pub tokens: Vec<String>,
+}
+
+/// Resolves the mentions of one article: returns for each its (possibly
+/// corrected) type and canonical name.
+pub fn resolve(mentions: &[Pending], aliases: &Aliases) -> Vec<(EntityType, String)> {
+    let names: Vec<String> = mentions.iter().map(|m| m.tokens.join(" ")).collect();
+    let mut out: Vec<(EntityType, String)> = Vec::with_capacity(mentions.len());
+    for (i, m) in mentions.iter().enumerate() {
+        let mut kind = m.kind;
+        let mut canonical = names[i].clone();
+        // The fullest mention containing this one as whole tokens: persons
+        // by any contiguous part (surname, first name), others only as an
+        // acronym of the longer name.
+        let mut best: Option<usize> = None;
+        for (j, other) in mentions.iter().enumerate() {
+            if other.tokens.len() <= m.tokens.len() {
+                continue;
+            }
+            let same_entity = match (m.kind, other.kind) {
+                (EntityType::Person, EntityType::Person) => contains_run(&other.tokens, &m.tokens),
+                // A single word tagged as something else that is a part of
+                // a person's full name: the model mixed up the type.
+                (EntityType::Org | EntityType::Misc, EntityType::Person) => {
+                    m.tokens.len() == 1 && contains_run(&other.tokens, &m.tokens)
+                }
+                (a, b) if a == b => {
+                    m.tokens.len() == 1 && is_acronym_of(&m.tokens[0], &other.tokens)
+                }
+                _ => false,
+            };
+            if !same_entity {
+                continue;
+            }
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let (lb, lo) = (mentions[b].tokens.len(), other.tokens.len());
+                    // Longest; then the nearest one before this mention.
+                    lo > lb || (lo == lb && (j < i) && (b > i || j > b))
+                }
+            };
+            if better {
+                best = Some(j);
+            }
+        }
+        if let Some(j) = best {
+            kind = mentions[j].kind;
+            canonical = names[j].clone();
+        }
+        if let Some(a) = aliases.get(&canonical).or_else(|| aliases.get(&names[i])) {
+            canonical = a.to_string();
+        }
+        out.push((kind, canonical));
+    }
+    out
+}
+
+fn contains_run(haystack: &[String], needle: &[String]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w.iter().zip(needle).all(|(a, b)| a.eq_ignore_ascii_case(b)))
+}
+
+/// "HTS" for "Hayat Tahrir al-Sham", "UN" for "United Nations" (function
+/// words skipped, hyphenated parts after a lower-case prefix count).
+fn is_acronym_of(short: &str, long: &[String]) -> bool {
+    if !is_caps(short) || short.chars().count() < 2 {
+        return false;
+    }
+    let mut initials = String::new();
+    for w in long {
+        let part = match w.split_once('-') {
+            Some((pre, rest)) if pre.chars().all(char::is_lowercase) => rest,
+            _ => w.as_str(),
+        };
+        if matches!(
+            part.to_lowercase().as_str(),
+            "of" | "the" | "and" | "for" | "de" | "la" | "du"
+        ) {
+            continue;
+        }
+        if let Some(c) = part.chars().next() {
+            initials.extend(c.to_uppercase());
+        }
+    }
+    initials == short.replace('.', "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EntityType::*;
+
+    fn p(kind: EntityType, s: &str) -> Pending {
+        Pending {
+            kind,
+            tokens: clean_tokens(s, kind),
+        }
+    }
+
+    #[test]
+    fn titles_possessives_and_articles_are_cut() {
+        assert_eq!(
+            clean_tokens("President Bashar Assad", Person),
+            ["Bashar", "Assad"]
+        );
+        assert_eq!(
+            clean_tokens("Defence Minister Army Gen. Sergei Shoigu", Person),
+            ["Sergei", "Shoigu"]
+        );
+        assert_eq!(clean_tokens("Mr. Smith", Person), ["Smith"]);
+        assert_eq!(clean_tokens("Shoigu's", Person), ["Shoigu"]);
+        assert_eq!(clean_tokens("Russia 's", Location), ["Russia"]);
+        assert_eq!(
+            clean_tokens("the European Union", Org),
+            ["European", "Union"]
+        );
+        assert_eq!(clean_tokens("President", Person), ["President"]);
+    }
+
+    #[test]
+    fn caps_are_recased() {
+        let mut lex = Lexicon::default();
+        lex.casing.insert("moscow".into(), (5, "Moscow".into()));
+        lex.casing.insert("nato".into(), (5, "NATO".into()));
+        let doc: HashMap<String, String> = [("idlib".to_string(), "Idlib".to_string())].into();
+        let mut t: Vec<String> = ["MOSCOW", "NATO", "IDLIB", "UNHCR", "KHARTOUM", "al-NUSRA"]
+            .map(String::from)
+            .to_vec();
+        recase(&mut t, &doc, &lex);
+        assert_eq!(
+            t,
+            ["Moscow", "NATO", "Idlib", "UNHCR", "Khartoum", "al-NUSRA"]
+        );
+    }
+
+    #[test]
+    fn short_mentions_resolve_to_the_fullest() {
+        let m = vec![
+            p(Person, "Sergei Shoigu"),
+            p(Person, "Shoigu"),
+            p(Person, "Bashar Assad"),
+            p(Person, "Assad"),
+            p(Person, "Putin"),
+            p(Person, "Vladimir Putin"),
+            p(Org, "Hayat Tahrir al-Sham"),
+            p(Org, "HTS"),
+            p(Location, "Idlib"),
+            p(Misc, "Putin"),
+        ];
+        let r = resolve(&m, &Aliases::default());
+        let names: Vec<&str> = r.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Sergei Shoigu",
+                "Sergei Shoigu",
+                "Bashar Assad",
+                "Bashar Assad",
+                "Vladimir Putin",
+                "Vladimir Putin",
+                "Hayat Tahrir al-Sham",
+                "Hayat Tahrir al-Sham",
+                "Idlib",
+                "Vladimir Putin"
+            ]
+        );
+        assert_eq!(r[9].0, Person, "type corrected by the full name");
+    }
+
+    #[test]
+    fn aliases_merge_across_names() {
+        let aliases = Aliases::from_pairs(&[
+            ("Hayat Tahrir al-Sham", "HTS"),
+            ("Hayat Tahrir al-Sham", "Jabhat al-Nusra"),
+        ]);
+        let r = resolve(&[p(Org, "Jabhat al-Nusra"), p(Org, "hts")], &aliases);
+        assert_eq!(r[0].1, "Hayat Tahrir al-Sham");
+        assert_eq!(r[1].1, "Hayat Tahrir al-Sham");
+    }
+
+    #[test]
+    fn alias_file_is_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("a.csv");
+        std::fs::write(&good, "canonical,alias\nHayat Tahrir al-Sham,HTS\n\n").unwrap();
+        let a = Aliases::load(&good).unwrap();
+        assert_eq!(a.get("hts"), Some("Hayat Tahrir al-Sham"));
+        let bad = dir.path().join("b.csv");
+        std::fs::write(&bad, "canonical,alias\nonly-one\n").unwrap();
+        let err = Aliases::load(&bad).unwrap_err().to_string();
+        assert!(err.contains("line 2: expected two fields"), "{err}");
+    }
+}

@@ -1,0 +1,202 @@
+//! Word knowledge the tagger reads besides its weights: word clusters and
+//! casing statistics induced from unlabelled news, and gazetteers (name
+//! lists). Built by `newsdex ner lexicon` and `newsdex ner train`, stored in
+//! the model file.
+
+use std::collections::HashMap;
+
+use super::EntityType;
+use super::ner::{TokenInfo, hash_str};
+
+/// Word clusters, casing and gazetteers.
+#[derive(Default, Clone)]
+pub struct Lexicon {
+    /// Word (as written, digits as 0) -> cluster ids at three granularities.
+    pub clusters: HashMap<String, [u16; 3]>,
+    /// Lower-cased word -> (casing bucket 1..=5, most common written form).
+    pub casing: HashMap<String, (u8, String)>,
+    /// Hash of a lower-cased token sequence -> bit set of entity types.
+    pub gazetteer: HashMap<u64, u8>,
+    /// Longest gazetteer entry, in tokens.
+    pub gazetteer_max: usize,
+}
+
+/// Unknown cluster.
+pub const NO_CLUSTER: u16 = u16::MAX;
+
+impl Lexicon {
+    /// Cluster ids of a word (tried as written, then lower-cased).
+    pub fn clusters(&self, word: &str) -> [u16; 3] {
+        if self.clusters.is_empty() {
+            return [NO_CLUSTER; 3];
+        }
+        let key = if word.bytes().any(|b| b.is_ascii_digit()) {
+            word.chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect::<String>()
+        } else {
+            word.to_string()
+        };
+        if let Some(c) = self.clusters.get(&key) {
+            return *c;
+        }
+        // Headline capitals: try the usual casing of the word.
+        if let Some((_, form)) = self.casing.get(&key.to_lowercase())
+            && let Some(c) = self.clusters.get(form)
+        {
+            return *c;
+        }
+        [NO_CLUSTER; 3]
+    }
+
+    /// Casing bucket of a lower-cased word: 0 unseen, 1 (always lower) ..= 5
+    /// (always capitalised).
+    pub fn casing(&self, lower: &str) -> u8 {
+        self.casing.get(lower).map_or(0, |c| c.0)
+    }
+
+    /// The usual written form of a word, if it was seen in news.
+    pub fn usual_form(&self, lower: &str) -> Option<&str> {
+        self.casing.get(lower).map(|c| c.1.as_str())
+    }
+
+    /// Adds a name to the gazetteer.
+    pub fn add_name(&mut self, kind: EntityType, lowered_tokens: &[String]) {
+        if lowered_tokens.is_empty() || lowered_tokens.len() > 8 {
+            return;
+        }
+        let key = seq_hash(lowered_tokens.iter().map(String::as_str));
+        *self.gazetteer.entry(key).or_default() |= 1 << kind as u8;
+        self.gazetteer_max = self.gazetteer_max.max(lowered_tokens.len());
+    }
+
+    /// Marks gazetteer matches (type and BILOU position) on tokens.
+    pub fn mark_gazetteer(&self, lowers: &[String], sentences: &[usize], infos: &mut [TokenInfo]) {
+        if self.gazetteer.is_empty() {
+            return;
+        }
+        for s in 0..sentences.len().saturating_sub(1) {
+            let (a, b) = (sentences[s], sentences[s + 1]);
+            for i in a..b {
+                let mut h = SEQ_SEED;
+                for j in i..b.min(i + self.gazetteer_max) {
+                    h = seq_step(h, &lowers[j]);
+                    let Some(&types) = self.gazetteer.get(&h) else {
+                        continue;
+                    };
+                    for t in 0..4u16 {
+                        if types & (1 << t) == 0 {
+                            continue;
+                        }
+                        if j == i {
+                            infos[i].gazetteer |= 1 << (4 * t + 3);
+                        } else {
+                            infos[i].gazetteer |= 1 << (4 * t);
+                            for info in &mut infos[i + 1..j] {
+                                info.gazetteer |= 1 << (4 * t + 1);
+                            }
+                            infos[j].gazetteer |= 1 << (4 * t + 2);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+const SEQ_SEED: u64 = 0x1234_5678;
+
+fn seq_step(h: u64, token: &str) -> u64 {
+    (h.rotate_left(17) ^ hash_str(token)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// Hash of a sequence of lower-cased tokens.
+pub fn seq_hash<'a>(tokens: impl Iterator<Item = &'a str>) -> u64 {
+    tokens.fold(SEQ_SEED, seq_step)
+}
+
+/// Casing counts of one lower-cased word, gathered from unlabelled text.
+#[derive(Default, Clone)]
+pub struct CasingCounts {
+    pub lower: u32,
+    pub capitalised: u32,
+    pub forms: HashMap<String, u32>,
+}
+
+/// Turns casing counts into the lexicon's casing table.
+pub fn casing_table(
+    counts: HashMap<String, CasingCounts>,
+    min: u32,
+) -> HashMap<String, (u8, String)> {
+    let mut out = HashMap::new();
+    for (lower, c) in counts {
+        let total = c.lower + c.capitalised;
+        if total < min {
+            continue;
+        }
+        let ratio = c.capitalised as f64 / total as f64;
+        let bucket = match ratio {
+            r if r < 0.05 => 1,
+            r if r < 0.3 => 2,
+            r if r < 0.7 => 3,
+            r if r < 0.95 => 4,
+            _ => 5,
+        };
+        let form = c
+            .forms
+            .into_iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(&a.0)))
+            .map(|(f, _)| f)
+            .unwrap_or_else(|| lower.clone());
+        out.insert(lower, (bucket, form));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::ner::Doc;
+
+    #[test]
+    fn gazetteer_marks_bilou_positions() {
+        let mut lex = Lexicon::default();
+        lex.add_name(
+            EntityType::Location,
+            &["new".into(), "york".into(), "city".into()],
+        );
+        lex.add_name(EntityType::Location, &["york".into()]);
+        let words = vec!["in", "New", "York", "City", "today"];
+        let doc = Doc::new(words, std::iter::once(true).chain(std::iter::repeat(false)));
+        let infos = doc.infos(&lex);
+        let loc = 4 * EntityType::Location as u16;
+        assert_eq!(infos[0].gazetteer, 0);
+        assert_eq!(infos[1].gazetteer, 1 << loc);
+        assert_eq!(infos[2].gazetteer, (1 << (loc + 1)) | (1 << (loc + 3)));
+        assert_eq!(infos[3].gazetteer, 1 << (loc + 2));
+    }
+
+    #[test]
+    fn casing_buckets() {
+        let mut counts = HashMap::new();
+        counts.insert(
+            "moscow".to_string(),
+            CasingCounts {
+                lower: 0,
+                capitalised: 50,
+                forms: [("Moscow".to_string(), 50)].into(),
+            },
+        );
+        counts.insert(
+            "said".to_string(),
+            CasingCounts {
+                lower: 500,
+                capitalised: 1,
+                forms: [("Said".to_string(), 1)].into(),
+            },
+        );
+        let table = casing_table(counts, 2);
+        assert_eq!(table["moscow"], (5, "Moscow".to_string()));
+        assert_eq!(table["said"].0, 1);
+    }
+}

@@ -1,0 +1,283 @@
+//! Analysis, the second pipeline stage: an article's title and body in,
+//! entity mentions with canonical names out ([`EntityTagger::analyze`]).
+//! Search tokenisation (stemming, folding) is declared in the schema and
+//! run by tantivy; this module holds the entity side: news tokeniser
+//! ([`tokenize`]), tagger ([`ner`], [`model`], [`lexicon`]), training and
+//! evaluation ([`train`]), clustering ([`clusters`]) and canonical names
+//! ([`canon`]).
+
+pub mod canon;
+pub mod clusters;
+pub mod lexicon;
+pub mod model;
+pub mod ner;
+pub mod tokenize;
+pub mod train;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use canon::{Aliases, Pending};
+use model::Model;
+use ner::Doc;
+
+/// The four CoNLL entity types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntityType {
+    Person = 0,
+    Org = 1,
+    Location = 2,
+    Misc = 3,
+}
+
+impl EntityType {
+    /// All types, in label order.
+    pub const ALL: [EntityType; 4] = [
+        EntityType::Person,
+        EntityType::Org,
+        EntityType::Location,
+        EntityType::Misc,
+    ];
+
+    /// Facet and field name: person, org, location, misc.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntityType::Person => "person",
+            EntityType::Org => "org",
+            EntityType::Location => "location",
+            EntityType::Misc => "misc",
+        }
+    }
+
+    /// CoNLL name: PER, ORG, LOC, MISC.
+    pub fn conll(self) -> &'static str {
+        match self {
+            EntityType::Person => "PER",
+            EntityType::Org => "ORG",
+            EntityType::Location => "LOC",
+            EntityType::Misc => "MISC",
+        }
+    }
+
+    /// From a CoNLL type name.
+    pub fn from_conll(s: &str) -> Option<EntityType> {
+        EntityType::ALL.into_iter().find(|t| t.conll() == s)
+    }
+
+    /// From a facet name (person, org, location, misc).
+    pub fn from_name(s: &str) -> Option<EntityType> {
+        EntityType::ALL.into_iter().find(|t| t.name() == s)
+    }
+}
+
+/// Where in the article a mention is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Part {
+    Title,
+    Body,
+}
+
+/// One entity mention in an article.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mention {
+    #[serde(rename = "type")]
+    pub kind: EntityType,
+    /// The text as written.
+    pub text: String,
+    /// The name it is grouped under.
+    pub canonical: String,
+    #[serde(skip)]
+    pub part: Part,
+    /// Character (Unicode scalar) offsets into the title or body.
+    pub start: usize,
+    pub end: usize,
+}
+
+/// One canonical entity of an article, with its surface forms.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct EntitySummary {
+    #[serde(rename = "t")]
+    pub kind: String,
+    #[serde(rename = "n")]
+    pub canonical: String,
+    /// Distinct surface forms, in order of first appearance.
+    #[serde(rename = "s")]
+    pub surfaces: Vec<String>,
+    /// Number of mentions.
+    #[serde(rename = "c")]
+    pub count: u32,
+}
+
+/// Groups mentions by (type, canonical name), in order of first mention.
+pub fn summarise(mentions: &[Mention]) -> Vec<EntitySummary> {
+    let mut out: Vec<EntitySummary> = Vec::new();
+    let mut index: HashMap<(EntityType, &str), usize> = HashMap::new();
+    for m in mentions {
+        let i = *index
+            .entry((m.kind, m.canonical.as_str()))
+            .or_insert_with(|| {
+                out.push(EntitySummary {
+                    kind: m.kind.name().to_string(),
+                    canonical: m.canonical.clone(),
+                    surfaces: Vec::new(),
+                    count: 0,
+                });
+                out.len() - 1
+            });
+        let e = &mut out[i];
+        e.count += 1;
+        if !e.surfaces.contains(&m.text) {
+            e.surfaces.push(m.text.clone());
+        }
+    }
+    out
+}
+
+/// The entity tagger with its alias table: what indexing and `ner tag` use.
+#[derive(Clone)]
+pub struct EntityTagger {
+    pub model: Arc<Model>,
+    pub aliases: Aliases,
+}
+
+impl EntityTagger {
+    /// Tags an article and resolves canonical names.
+    pub fn analyze(&self, title: &str, body: &str) -> Vec<Mention> {
+        let title_toks = tokenize::tokenize(title);
+        let body_toks = tokenize::tokenize(body);
+        let mut words: Vec<&str> = Vec::with_capacity(title_toks.len() + body_toks.len());
+        let mut starts: Vec<bool> = Vec::with_capacity(words.capacity());
+        for (i, t) in title_toks.iter().enumerate() {
+            words.push(&title[t.start..t.end]);
+            starts.push(i == 0 || t.sent_start);
+        }
+        for (i, t) in body_toks.iter().enumerate() {
+            words.push(&body[t.start..t.end]);
+            starts.push(i == 0 || t.sent_start);
+        }
+        let doc = Doc::new(words, starts.into_iter());
+        let labels = self.model.tag(&doc);
+        let spans = train::sentence_spans(&labels, &doc.sentences);
+
+        // Mixed-case forms of words in this article, for recasing capitals.
+        let mut doc_forms: HashMap<String, String> = HashMap::new();
+        for w in &doc.words {
+            if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
+                doc_forms
+                    .entry(w.to_lowercase())
+                    .or_insert_with(|| w.to_string());
+            }
+        }
+        let nt = title_toks.len();
+        let mut raw: Vec<(EntityType, Part, usize, usize)> = Vec::with_capacity(spans.len());
+        let mut pending: Vec<Pending> = Vec::with_capacity(spans.len());
+        for s in spans {
+            // A span never crosses from title into body: they are separate
+            // sentences.
+            let (part, text, toks, a, b) = if s.start < nt {
+                (Part::Title, title, &title_toks, s.start, s.end.min(nt))
+            } else {
+                (Part::Body, body, &body_toks, s.start - nt, s.end - nt)
+            };
+            let (start, end) = (toks[a].start, toks[b - 1].end);
+            let mut tokens = canon::clean_tokens(&text[start..end], s.kind);
+            canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
+            if tokens.is_empty() || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
+                continue;
+            }
+            raw.push((s.kind, part, start, end));
+            pending.push(Pending {
+                kind: s.kind,
+                tokens,
+            });
+        }
+        let resolved = canon::resolve(&pending, &self.aliases);
+        let mut title_chars = CharCounter::new(title);
+        let mut body_chars = CharCounter::new(body);
+        raw.into_iter()
+            .zip(resolved)
+            .map(|((_, part, start, end), (kind, canonical))| {
+                let (text, counter) = match part {
+                    Part::Title => (title, &mut title_chars),
+                    Part::Body => (body, &mut body_chars),
+                };
+                Mention {
+                    kind,
+                    text: text[start..end]
+                        .split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    canonical,
+                    part,
+                    start: counter.chars_at(start),
+                    end: counter.chars_at(end),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Converts increasing byte offsets to character offsets in one pass.
+struct CharCounter<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        CharCounter {
+            text,
+            byte: 0,
+            chars: 0,
+        }
+    }
+
+    fn chars_at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            self.byte = 0;
+            self.chars = 0;
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_group_by_canonical_name() {
+        let m = |kind, text: &str, canonical: &str| Mention {
+            kind,
+            text: text.into(),
+            canonical: canonical.into(),
+            part: Part::Body,
+            start: 0,
+            end: 0,
+        };
+        let s = summarise(&[
+            m(EntityType::Person, "Putin", "Vladimir Putin"),
+            m(EntityType::Person, "Vladimir Putin", "Vladimir Putin"),
+            m(EntityType::Person, "Putin", "Vladimir Putin"),
+            m(EntityType::Location, "Syria", "Syria"),
+        ]);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].count, 3);
+        assert_eq!(s[0].surfaces, ["Putin", "Vladimir Putin"]);
+    }
+
+    #[test]
+    fn char_offsets_from_byte_offsets() {
+        let text = "Ердоган и Putin";
+        let mut c = CharCounter::new(text);
+        assert_eq!(c.chars_at(0), 0);
+        assert_eq!(c.chars_at(text.find("Putin").unwrap()), 10);
+    }
+}

@@ -1,0 +1,276 @@
+//! The entity model file: weights and lexicon in, compressed bytes out, and
+//! back. The shipped model is embedded in the binary from
+//! `data/ner/model.bin`; its version is a hash of its bytes.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, OnceLock};
+
+use super::lexicon::Lexicon;
+use super::ner::{Doc, Label, NLABELS, Weights, decode};
+use crate::error::{Error, Result};
+
+const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
+
+/// The model shipped inside the binary (empty in a build made before any
+/// model was trained).
+static EMBEDDED: &[u8] = include_bytes!("../../data/ner/model.bin");
+
+/// A trained tagger: weights plus the lexicon its features read.
+pub struct Model {
+    pub weights: Weights,
+    pub lexicon: Lexicon,
+    /// `ner-` and 12 hex digits of a hash of the model bytes.
+    pub version: String,
+    /// How the model was trained (JSON), for `newsdex stats` and humans.
+    pub info: String,
+}
+
+impl Model {
+    /// The model embedded in the binary, loaded once.
+    pub fn embedded() -> Result<Arc<Model>> {
+        static MODEL: OnceLock<std::result::Result<Arc<Model>, String>> = OnceLock::new();
+        MODEL
+            .get_or_init(|| {
+                if EMBEDDED.is_empty() {
+                    return Err(
+                        "this build has no embedded model (data/ner/model.bin is empty); \
+                                train one with `newsdex ner train` or pass --model FILE"
+                            .into(),
+                    );
+                }
+                Model::from_bytes(EMBEDDED)
+                    .map(Arc::new)
+                    .map_err(|e| e.to_string())
+            })
+            .clone()
+            .map_err(Error::Model)
+    }
+
+    /// Loads a model file, or the embedded model when `path` is None.
+    pub fn load(path: Option<&std::path::Path>) -> Result<Arc<Model>> {
+        match path {
+            None => Model::embedded(),
+            Some(p) => {
+                let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+                Model::from_bytes(&bytes)
+                    .map(Arc::new)
+                    .map_err(|e| Error::Model(format!("{}: {e}", p.display())))
+            }
+        }
+    }
+
+    /// Tags one document of words with sentence starts.
+    pub fn tag(&self, doc: &Doc<'_>) -> Vec<Label> {
+        let infos = doc.infos(&self.lexicon);
+        decode(&mut &self.weights, &infos, &doc.sentences)
+    }
+
+    /// Serialises the model (deflate-compressed, weights as 16-bit integers).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut body = Vec::new();
+        put_str(&mut body, &self.info);
+        // Weights: one scale for all, each weight as i16.
+        let max = self
+            .weights
+            .w
+            .iter()
+            .fold(0f32, |m, w| m.max(w.abs()))
+            .max(1e-9);
+        let scale = max / 32767.0;
+        body.extend_from_slice(&scale.to_le_bytes());
+        let nrows = self.weights.len();
+        put_u32(&mut body, nrows as u32);
+        let mut rows: Vec<(u64, u32)> = self
+            .weights
+            .keys
+            .iter()
+            .zip(&self.weights.rows)
+            .filter(|(k, _)| **k != 0)
+            .map(|(k, r)| (*k, *r))
+            .collect();
+        rows.sort_unstable();
+        for (key, _) in &rows {
+            body.extend_from_slice(&key.to_le_bytes());
+        }
+        for (_, r) in &rows {
+            let r = *r as usize * NLABELS;
+            for w in &self.weights.w[r..r + NLABELS] {
+                body.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
+            }
+        }
+        // Lexicon, in sorted order so the same model gives the same bytes.
+        let lex = &self.lexicon;
+        let mut clusters: Vec<_> = lex.clusters.iter().collect();
+        clusters.sort();
+        put_u32(&mut body, clusters.len() as u32);
+        for (word, ids) in clusters {
+            put_str(&mut body, word);
+            for id in ids {
+                body.extend_from_slice(&id.to_le_bytes());
+            }
+        }
+        let mut casing: Vec<_> = lex.casing.iter().collect();
+        casing.sort();
+        put_u32(&mut body, casing.len() as u32);
+        for (lower, (bucket, form)) in casing {
+            put_str(&mut body, lower);
+            body.push(*bucket);
+            put_str(&mut body, if form == lower { "" } else { form });
+        }
+        let mut gaz: Vec<_> = lex.gazetteer.iter().collect();
+        gaz.sort();
+        put_u32(&mut body, gaz.len() as u32);
+        put_u32(&mut body, lex.gazetteer_max as u32);
+        for (key, types) in gaz {
+            body.extend_from_slice(&key.to_le_bytes());
+            body.push(*types);
+        }
+        let mut out = Vec::with_capacity(body.len() / 2);
+        out.extend_from_slice(MAGIC);
+        let mut enc = flate2::write::ZlibEncoder::new(out, flate2::Compression::new(6));
+        // Writing into a Vec cannot fail.
+        let _ = enc.write_all(&body);
+        enc.finish().unwrap_or_default()
+    }
+
+    /// Reads a model from bytes written by [`Model::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Model> {
+        let bad = |what: &str| Error::Model(format!("not a newsdex model file ({what})"));
+        let rest = bytes
+            .strip_prefix(MAGIC.as_slice())
+            .ok_or_else(|| bad("bad header"))?;
+        let mut body = Vec::with_capacity(rest.len() * 3);
+        flate2::read::ZlibDecoder::new(rest)
+            .read_to_end(&mut body)
+            .map_err(|e| bad(&e.to_string()))?;
+        let mut r = Reader { b: &body, at: 0 };
+        let info = r.str().ok_or_else(|| bad("truncated"))?;
+        let scale = f32::from_le_bytes(
+            r.take(4)
+                .ok_or_else(|| bad("truncated"))?
+                .try_into()
+                .unwrap_or_default(),
+        );
+        let nrows = r.u32().ok_or_else(|| bad("truncated"))? as usize;
+        let keys_bytes = r.take(nrows * 8).ok_or_else(|| bad("truncated weights"))?;
+        let w_bytes = r
+            .take(nrows * NLABELS * 2)
+            .ok_or_else(|| bad("truncated weights"))?;
+        let mut rows = Vec::with_capacity(nrows);
+        for i in 0..nrows {
+            let key =
+                u64::from_le_bytes(keys_bytes[i * 8..i * 8 + 8].try_into().unwrap_or_default());
+            let mut row = [0f32; NLABELS];
+            for (l, x) in row.iter_mut().enumerate() {
+                let o = (i * NLABELS + l) * 2;
+                *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]) as f32 * scale;
+            }
+            rows.push((key, row));
+        }
+        let weights = Weights::from_rows(rows);
+        let mut lexicon = Lexicon::default();
+        let n = r.u32().ok_or_else(|| bad("truncated clusters"))?;
+        for _ in 0..n {
+            let word = r.str().ok_or_else(|| bad("truncated clusters"))?;
+            let ids = r.take(6).ok_or_else(|| bad("truncated clusters"))?;
+            let id = |k: usize| u16::from_le_bytes([ids[2 * k], ids[2 * k + 1]]);
+            lexicon.clusters.insert(word, [id(0), id(1), id(2)]);
+        }
+        let n = r.u32().ok_or_else(|| bad("truncated casing"))?;
+        for _ in 0..n {
+            let lower = r.str().ok_or_else(|| bad("truncated casing"))?;
+            let bucket = r.take(1).ok_or_else(|| bad("truncated casing"))?[0];
+            let form = r.str().ok_or_else(|| bad("truncated casing"))?;
+            let form = if form.is_empty() { lower.clone() } else { form };
+            lexicon.casing.insert(lower, (bucket, form));
+        }
+        let n = r.u32().ok_or_else(|| bad("truncated gazetteer"))?;
+        lexicon.gazetteer_max = r.u32().ok_or_else(|| bad("truncated gazetteer"))? as usize;
+        for _ in 0..n {
+            let e = r.take(9).ok_or_else(|| bad("truncated gazetteer"))?;
+            let key = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
+            lexicon.gazetteer.insert(key, e[8]);
+        }
+        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+        Ok(Model {
+            weights,
+            lexicon,
+            version: format!("ner-{:012x}", hash >> 16),
+            info,
+        })
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, n: u32) {
+    out.extend_from_slice(&n.to_le_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+}
+
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.b.get(self.at..self.at.checked_add(n)?)?;
+        self.at += n;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self.u32()? as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::EntityType;
+    use crate::analyze::ner::hash_str;
+
+    #[test]
+    fn save_load_round_trip() {
+        let rows: Vec<(u64, [f32; NLABELS])> = (1..200u64)
+            .map(|k| {
+                let mut r = [0f32; NLABELS];
+                r[(k % 17) as usize] = k as f32 / 10.0;
+                (hash_str(&k.to_string()), r)
+            })
+            .collect();
+        let mut lexicon = Lexicon::default();
+        lexicon.clusters.insert("Moscow".into(), [1, 2, 3]);
+        lexicon.casing.insert("moscow".into(), (5, "Moscow".into()));
+        lexicon.casing.insert("said".into(), (1, "said".into()));
+        lexicon.add_name(EntityType::Location, &["new".into(), "york".into()]);
+        let model = Model {
+            weights: Weights::from_rows(rows),
+            lexicon,
+            version: String::new(),
+            info: "{\"test\":true}".into(),
+        };
+        let bytes = model.to_bytes();
+        assert_eq!(bytes, model.to_bytes(), "same model, same bytes");
+        let back = Model::from_bytes(&bytes).unwrap();
+        assert_eq!(back.info, model.info);
+        assert_eq!(back.weights.len(), 199);
+        for k in 1..200u64 {
+            let row = back.weights.row(hash_str(&k.to_string())).unwrap();
+            assert!((row[(k % 17) as usize] - k as f32 / 10.0).abs() < 0.01);
+        }
+        assert_eq!(back.lexicon.clusters["Moscow"], [1, 2, 3]);
+        assert_eq!(back.lexicon.casing["moscow"], (5, "Moscow".into()));
+        assert_eq!(back.lexicon.casing["said"], (1, "said".into()));
+        assert_eq!(back.lexicon.gazetteer, model.lexicon.gazetteer);
+        assert!(back.version.starts_with("ner-"));
+        assert!(Model::from_bytes(b"garbage").is_err());
+        assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    }
+}

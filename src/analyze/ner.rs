@@ -1,0 +1,800 @@
+//! The statistical entity tagger: tokens in, BILOU labels out.
+//!
+//! A greedy left-to-right averaged perceptron (Ratinov & Roth 2009 style)
+//! over hashed features: word forms, shapes, affixes, +-2 context, word
+//! clusters and casing statistics induced from unlabelled news
+//! ([`Lexicon`]), gazetteer matches, the labels already given in the
+//! sentence, and the labels given earlier in the document to the same word.
+//! Features are 64-bit hashes combined from per-token hashes computed once,
+//! so tagging allocates nothing per feature.
+
+use std::collections::HashMap;
+
+use super::EntityType;
+use super::lexicon::Lexicon;
+
+/// Number of labels: O plus B, I, L, U for each of the four types.
+pub const NLABELS: usize = 17;
+
+/// A BILOU label: 0 is O; 1 + 4*type + {0:B, 1:I, 2:L, 3:U}.
+pub type Label = u8;
+
+pub const O: Label = 0;
+
+/// The position part of a label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pos {
+    B,
+    I,
+    L,
+    U,
+}
+
+/// Builds a label from a type and position.
+pub fn label(t: EntityType, p: Pos) -> Label {
+    1 + 4 * t as u8 + p as u8
+}
+
+/// The type and position of a non-O label.
+pub fn split(l: Label) -> Option<(EntityType, Pos)> {
+    if l == O {
+        return None;
+    }
+    let t = EntityType::ALL[((l - 1) / 4) as usize];
+    let p = [Pos::B, Pos::I, Pos::L, Pos::U][((l - 1) % 4) as usize];
+    Some((t, p))
+}
+
+/// A readable name for a label, such as `B-PER`.
+pub fn label_name(l: Label) -> String {
+    match split(l) {
+        None => "O".into(),
+        Some((t, p)) => format!("{:?}-{}", p, t.conll()),
+    }
+}
+
+/// Whether label `cur` may follow `prev` (None: sentence start).
+#[inline]
+pub fn allowed(prev: Option<Label>, cur: Label) -> bool {
+    let open = prev
+        .and_then(split)
+        .filter(|(_, p)| matches!(p, Pos::B | Pos::I));
+    match (open, split(cur)) {
+        (Some((t, _)), Some((ct, cp))) => t == ct && matches!(cp, Pos::I | Pos::L),
+        (Some(_), None) => false,
+        (None, Some((_, cp))) => matches!(cp, Pos::B | Pos::U),
+        (None, None) => true,
+    }
+}
+
+/// Whether a sentence may end after label `l`.
+#[inline]
+pub fn may_end(l: Label) -> bool {
+    !matches!(split(l), Some((_, Pos::B | Pos::I)))
+}
+
+// ---------------------------------------------------------------- hashing
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+#[inline]
+fn mix(a: u64, b: u64) -> u64 {
+    let x = (a ^ b.rotate_left(23)).wrapping_mul(K);
+    x ^ (x >> 29)
+}
+
+/// Hashes a string (FNV-1a, then mixed).
+#[inline]
+pub fn hash_str(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    mix(h, 0x51)
+}
+
+#[inline]
+fn feat(template: u64, a: u64) -> u64 {
+    mix(template.wrapping_mul(K) ^ 0xA5, a)
+}
+
+#[inline]
+fn feat2(template: u64, a: u64, b: u64) -> u64 {
+    mix(mix(template.wrapping_mul(K) ^ 0x5A, a), b)
+}
+
+// -------------------------------------------------------------- tokens
+
+/// What the tagger knows about one token before tagging.
+#[derive(Debug, Clone, Default)]
+pub struct TokenInfo {
+    /// Hash of the form with digits mapped to 0.
+    pub word: u64,
+    /// Hash of the lower-cased form with digits mapped to 0.
+    pub lower: u64,
+    pub shape: u64,
+    pub short_shape: u64,
+    /// Hashes of the 1..=4 character prefixes and suffixes (lower-cased).
+    pub affixes: [u64; 8],
+    /// Cluster ids at three granularities (u16::MAX: unknown).
+    pub clusters: [u16; 3],
+    /// How often the word is capitalised mid-sentence in news (0..=5).
+    pub casing: u8,
+    /// Gazetteer matches: bit (4*type + pos) set when a name of that type
+    /// covers this token at that BILOU position.
+    pub gazetteer: u16,
+    pub sent_start: bool,
+    /// The sentence is written in capitals (a headline).
+    pub caps_sentence: bool,
+    /// First letter upper-case.
+    pub capitalised: bool,
+    /// The lower-cased word occurs capitalised mid-sentence elsewhere in the
+    /// same document.
+    pub doc_capitalised: bool,
+}
+
+/// Shape of a word: Xxxx, XX, dd-dd, with runs longer than 3 cut.
+fn shapes(word: &str) -> (String, String) {
+    let mut long = String::with_capacity(word.len());
+    let mut short = String::with_capacity(8);
+    let mut last = '\0';
+    let mut run = 0;
+    for c in word.chars() {
+        let s = if c.is_uppercase() {
+            'X'
+        } else if c.is_lowercase() {
+            'x'
+        } else if c.is_numeric() {
+            'd'
+        } else {
+            c
+        };
+        if s == last {
+            run += 1;
+        } else {
+            run = 1;
+            last = s;
+            short.push(s);
+        }
+        if run <= 3 {
+            long.push(s);
+        }
+    }
+    (long, short)
+}
+
+/// Maps digits to 0 so numbers share features.
+fn digits_to_zero(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.bytes().any(|b| b.is_ascii_digit()) {
+        std::borrow::Cow::Owned(
+            s.chars()
+                .map(|c| if c.is_ascii_digit() { '0' } else { c })
+                .collect(),
+        )
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// Normalises typographic quotes and dashes to what the training data has.
+fn normalise(word: &str) -> std::borrow::Cow<'_, str> {
+    if word.is_ascii() {
+        return std::borrow::Cow::Borrowed(word);
+    }
+    std::borrow::Cow::Owned(
+        word.chars()
+            .map(|c| match c {
+                '\u{2018}' | '\u{2019}' | '`' => '\'',
+                '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
+                '\u{2013}' | '\u{2014}' | '\u{2010}' | '\u{2011}' => '-',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+fn is_caps_word(w: &str) -> bool {
+    let mut letters = 0;
+    for c in w.chars() {
+        if c.is_lowercase() {
+            return false;
+        }
+        if c.is_uppercase() {
+            letters += 1;
+        }
+    }
+    letters > 0
+}
+
+/// A document prepared for tagging: tokens split into sentences.
+pub struct Doc<'a> {
+    pub words: Vec<&'a str>,
+    /// Index of the first token of each sentence, plus the token count.
+    pub sentences: Vec<usize>,
+}
+
+impl<'a> Doc<'a> {
+    /// Builds a document from words and sentence-start flags.
+    pub fn new(words: Vec<&'a str>, sent_start: impl Iterator<Item = bool>) -> Doc<'a> {
+        let mut sentences: Vec<usize> = sent_start
+            .enumerate()
+            .filter(|(i, s)| *s || *i == 0)
+            .map(|(i, _)| i)
+            .collect();
+        if sentences.is_empty() && !words.is_empty() {
+            sentences.push(0);
+        }
+        sentences.push(words.len());
+        Doc { words, sentences }
+    }
+
+    /// Computes the per-token information the features read.
+    pub fn infos(&self, lex: &Lexicon) -> Vec<TokenInfo> {
+        let n = self.words.len();
+        let mut infos = vec![TokenInfo::default(); n];
+        let mut lowers: Vec<String> = Vec::with_capacity(n);
+        for s in 0..self.sentences.len() - 1 {
+            let (a, b) = (self.sentences[s], self.sentences[s + 1]);
+            // A headline: most words with letters are in capitals.
+            let (mut caps, mut lettered) = (0, 0);
+            for w in &self.words[a..b] {
+                if w.chars().any(char::is_alphabetic) {
+                    lettered += 1;
+                    if is_caps_word(w) {
+                        caps += 1;
+                    }
+                }
+            }
+            let caps_sentence = lettered >= 2 && caps * 10 >= lettered * 8;
+            for (i, info) in infos.iter_mut().enumerate().take(b).skip(a) {
+                info.sent_start = i == a;
+                info.caps_sentence = caps_sentence;
+            }
+        }
+        for (i, w) in self.words.iter().enumerate() {
+            let norm = normalise(w);
+            let w0 = digits_to_zero(&norm);
+            let lower = w0.to_lowercase();
+            let (long, short) = shapes(&norm);
+            let info = &mut infos[i];
+            info.word = hash_str(&w0);
+            info.lower = hash_str(&lower);
+            info.shape = hash_str(&long);
+            info.short_shape = hash_str(&short);
+            let chars: Vec<(usize, char)> = lower.char_indices().collect();
+            for k in 1..=4 {
+                if chars.len() > k {
+                    let pre = &lower[..chars[k].0];
+                    let suf = &lower[chars[chars.len() - k].0..];
+                    info.affixes[k - 1] = hash_str(pre);
+                    info.affixes[3 + k] = hash_str(suf);
+                }
+            }
+            info.capitalised = norm.chars().next().is_some_and(char::is_uppercase);
+            info.clusters = lex.clusters(&norm);
+            info.casing = lex.casing(&lower);
+            lowers.push(lower);
+        }
+        // Words capitalised mid-sentence (not in headlines) in this document.
+        let mut doc_caps: HashMap<&str, bool> = HashMap::new();
+        for (i, info) in infos.iter().enumerate() {
+            if info.capitalised && !info.sent_start && !info.caps_sentence {
+                doc_caps.insert(lowers[i].as_str(), true);
+            }
+        }
+        for (i, info) in infos.iter_mut().enumerate() {
+            info.doc_capitalised = doc_caps.contains_key(lowers[i].as_str());
+        }
+        lex.mark_gazetteer(&lowers, &self.sentences, &mut infos);
+        infos
+    }
+}
+
+// ------------------------------------------------------------- features
+
+/// Template ids. Never renumber: they are part of the model.
+mod t {
+    pub const BIAS: u64 = 1;
+    pub const W0: u64 = 2;
+    pub const L0: u64 = 3;
+    pub const LM1: u64 = 4;
+    pub const LP1: u64 = 5;
+    pub const LM2: u64 = 6;
+    pub const LP2: u64 = 7;
+    pub const S0: u64 = 8;
+    pub const SM1: u64 = 9;
+    pub const SP1: u64 = 10;
+    pub const SS0: u64 = 11;
+    pub const S0_START: u64 = 12;
+    pub const SHAPE3: u64 = 13;
+    pub const AFFIX: u64 = 14; // + k
+    pub const LM1_L0: u64 = 30;
+    pub const L0_LP1: u64 = 31;
+    pub const C0: u64 = 32; // + granularity
+    pub const CM1: u64 = 36; // + granularity
+    pub const CP1: u64 = 40; // + granularity
+    pub const CASE0: u64 = 44;
+    pub const CAPS_L0: u64 = 45;
+    pub const GAZ0: u64 = 46;
+    pub const GAZM1: u64 = 47;
+    pub const GAZP1: u64 = 48;
+    pub const DOCCAP: u64 = 49;
+    pub const WM1: u64 = 50;
+    pub const WP1: u64 = 51;
+    pub const SM1_S0: u64 = 52;
+    pub const S0_SP1: u64 = 53;
+    pub const C0_SS: u64 = 54;
+    pub const CASE_CAPS: u64 = 55;
+    // Dynamic templates (they read labels already given).
+    pub const P1: u64 = 100;
+    pub const P2P1: u64 = 101;
+    pub const P1_L0: u64 = 102;
+    pub const P1_S0: u64 = 103;
+    pub const HIST: u64 = 104;
+    pub const HIST_S0: u64 = 105;
+    pub const P1_C0: u64 = 106;
+}
+
+/// Appends the label-independent features of token `i` to `out`.
+pub fn static_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &mut Vec<u64>) {
+    let x = &infos[i];
+    let get = |j: isize| -> Option<&TokenInfo> {
+        let j = i as isize + j;
+        (j >= a as isize && j < b as isize).then(|| &infos[j as usize])
+    };
+    const NONE: u64 = 0x0BAD;
+    let lower = |j: isize| get(j).map_or(NONE + j as u64, |t| t.lower);
+    let shape = |j: isize| get(j).map_or(NONE + j as u64, |t| t.short_shape);
+    let flags = (x.sent_start as u64) | (x.caps_sentence as u64) << 1;
+    out.push(feat(t::BIAS, 0));
+    out.push(feat(t::W0, x.word));
+    out.push(feat(t::L0, x.lower));
+    out.push(feat(t::LM1, lower(-1)));
+    out.push(feat(t::LP1, lower(1)));
+    out.push(feat(t::LM2, lower(-2)));
+    out.push(feat(t::LP2, lower(2)));
+    out.push(feat(t::WM1, get(-1).map_or(NONE, |t| t.word)));
+    out.push(feat(t::WP1, get(1).map_or(NONE, |t| t.word)));
+    out.push(feat(t::S0, x.shape));
+    out.push(feat(t::SS0, x.short_shape));
+    out.push(feat(t::SM1, shape(-1)));
+    out.push(feat(t::SP1, shape(1)));
+    out.push(feat2(t::SM1_S0, shape(-1), x.short_shape));
+    out.push(feat2(t::S0_SP1, x.short_shape, shape(1)));
+    out.push(feat2(t::S0_START, x.shape, flags));
+    out.push(feat2(t::SHAPE3, mix(shape(-1), x.short_shape), shape(1)));
+    for (k, &h) in x.affixes.iter().enumerate() {
+        if h != 0 {
+            out.push(feat(t::AFFIX + k as u64, h));
+        }
+    }
+    out.push(feat2(t::LM1_L0, lower(-1), x.lower));
+    out.push(feat2(t::L0_LP1, x.lower, lower(1)));
+    for g in 0..3 {
+        let c = x.clusters[g] as u64;
+        out.push(feat(t::C0 + g as u64, c));
+        out.push(feat(
+            t::CM1 + g as u64,
+            get(-1).map_or(NONE, |t| t.clusters[g] as u64),
+        ));
+        out.push(feat(
+            t::CP1 + g as u64,
+            get(1).map_or(NONE, |t| t.clusters[g] as u64),
+        ));
+    }
+    out.push(feat2(t::C0_SS, x.clusters[1] as u64, x.short_shape));
+    out.push(feat2(
+        t::CASE0,
+        x.casing as u64,
+        flags | (x.capitalised as u64) << 2,
+    ));
+    if x.caps_sentence {
+        out.push(feat(t::CAPS_L0, x.lower));
+        out.push(feat2(
+            t::CASE_CAPS,
+            x.casing as u64,
+            x.doc_capitalised as u64,
+        ));
+    }
+    if x.sent_start || x.caps_sentence {
+        out.push(feat2(
+            t::DOCCAP,
+            x.doc_capitalised as u64,
+            x.capitalised as u64,
+        ));
+    }
+    for bit in 0..16 {
+        if x.gazetteer & (1 << bit) != 0 {
+            out.push(feat(t::GAZ0, bit));
+            out.push(feat2(t::GAZ0, bit, x.short_shape));
+        }
+    }
+    if let Some(p) = get(-1) {
+        for bit in 0..16 {
+            if p.gazetteer & (1 << bit) != 0 {
+                out.push(feat(t::GAZM1, bit / 4));
+            }
+        }
+    }
+    if let Some(n) = get(1) {
+        for bit in 0..16 {
+            if n.gazetteer & (1 << bit) != 0 {
+                out.push(feat(t::GAZP1, bit / 4));
+            }
+        }
+    }
+}
+
+/// Label-dependent context: the two previous labels and the majority type
+/// the same word was given earlier in the document.
+#[derive(Debug, Clone, Copy)]
+pub struct History {
+    pub p1: Option<Label>,
+    pub p2: Option<Label>,
+    /// 0: never seen before; 1: seen, always O; 2 + type: mostly this type.
+    pub hist: u8,
+}
+
+/// Appends the label-dependent features of token `i`.
+pub fn dynamic_features(x: &TokenInfo, h: History, out: &mut Vec<u64>) {
+    let p1 = h.p1.map_or(99, u64::from);
+    let p2 = h.p2.map_or(99, u64::from);
+    out.push(feat(t::P1, p1));
+    out.push(feat2(t::P2P1, p2, p1));
+    out.push(feat2(t::P1_L0, p1, x.lower));
+    out.push(feat2(t::P1_S0, p1, x.short_shape));
+    out.push(feat2(t::P1_C0, p1, x.clusters[1] as u64));
+    out.push(feat(t::HIST, h.hist as u64));
+    out.push(feat2(t::HIST_S0, h.hist as u64, x.short_shape));
+}
+
+/// The label history of a document: per lower-cased word, how often each
+/// type (and O) was given to it when capitalised.
+#[derive(Default)]
+pub struct DocHistory {
+    counts: HashMap<u64, [u16; 5]>,
+}
+
+impl DocHistory {
+    /// The history code for a token (see [`History::hist`]).
+    pub fn code(&self, x: &TokenInfo) -> u8 {
+        if !x.capitalised {
+            return 0;
+        }
+        match self.counts.get(&x.lower) {
+            None => 0,
+            Some(c) => {
+                let (best, n) = (0..4)
+                    .map(|t| (t, c[t]))
+                    .max_by_key(|&(_, n)| n)
+                    .unwrap_or((0, 0));
+                if n == 0 { 1 } else { 2 + best as u8 }
+            }
+        }
+    }
+
+    /// Records the label given to a token.
+    pub fn record(&mut self, x: &TokenInfo, l: Label) {
+        if !x.capitalised {
+            return;
+        }
+        let c = self.counts.entry(x.lower).or_default();
+        let slot = split(l).map_or(4, |(t, _)| t as usize);
+        c[slot] = c[slot].saturating_add(1);
+    }
+}
+
+// ---------------------------------------------------------------- model
+
+/// Feature weights: a hash table from feature hash to a row of
+/// [`NLABELS`] weights.
+#[derive(Clone, Default)]
+pub struct Weights {
+    /// Open-addressing table of feature hashes (0 = empty slot).
+    pub keys: Vec<u64>,
+    /// Row index for each slot.
+    pub rows: Vec<u32>,
+    /// `rows * NLABELS` weights.
+    pub w: Vec<f32>,
+}
+
+impl Weights {
+    /// Builds the table from (feature, weights) pairs.
+    pub fn from_rows(rows: Vec<(u64, [f32; NLABELS])>) -> Weights {
+        let cap = (rows.len() * 2).next_power_of_two().max(16);
+        let mut keys = vec![0u64; cap];
+        let mut slots = vec![0u32; cap];
+        let mut w = Vec::with_capacity(rows.len() * NLABELS);
+        for (r, (key, row)) in rows.into_iter().enumerate() {
+            let key = if key == 0 { 1 } else { key };
+            let mut s = (key as usize) & (cap - 1);
+            while keys[s] != 0 {
+                s = (s + 1) & (cap - 1);
+            }
+            keys[s] = key;
+            slots[s] = r as u32;
+            w.extend_from_slice(&row);
+        }
+        Weights {
+            keys,
+            rows: slots,
+            w,
+        }
+    }
+
+    /// The weight row of a feature, if the model has it.
+    #[inline]
+    pub fn row(&self, key: u64) -> Option<&[f32]> {
+        let key = if key == 0 { 1 } else { key };
+        let mask = self.keys.len() - 1;
+        let mut s = (key as usize) & mask;
+        loop {
+            let k = self.keys[s];
+            if k == key {
+                let r = self.rows[s] as usize * NLABELS;
+                return Some(&self.w[r..r + NLABELS]);
+            }
+            if k == 0 {
+                return None;
+            }
+            s = (s + 1) & mask;
+        }
+    }
+
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.w.len() / NLABELS
+    }
+
+    /// True if the model has no features.
+    pub fn is_empty(&self) -> bool {
+        self.w.is_empty()
+    }
+
+    /// Adds the rows of `features` into `scores`.
+    #[inline]
+    pub fn score(&self, features: &[u64], scores: &mut [f32; NLABELS]) {
+        for &f in features {
+            if let Some(row) = self.row(f) {
+                for (s, w) in scores.iter_mut().zip(row) {
+                    *s += *w;
+                }
+            }
+        }
+    }
+}
+
+/// What decoding asks of the weights: scores for a feature list, and (for
+/// training) a look at each decision.
+pub trait Scorer {
+    /// Adds the weights of `features` into `scores`.
+    fn score(&self, features: &[u64], scores: &mut [f32; NLABELS]);
+    /// Sees token `i`'s features and the predicted label; returns the label
+    /// to go on with. Training updates its weights here.
+    fn observe(&mut self, _i: usize, _features: &[u64], predicted: Label) -> Label {
+        predicted
+    }
+}
+
+impl Scorer for &Weights {
+    fn score(&self, features: &[u64], scores: &mut [f32; NLABELS]) {
+        Weights::score(self, features, scores)
+    }
+}
+
+/// Tags a document greedily, left to right, sentence by sentence.
+pub fn decode<S: Scorer + ?Sized>(
+    scorer: &mut S,
+    infos: &[TokenInfo],
+    sentences: &[usize],
+) -> Vec<Label> {
+    let mut labels = vec![O; infos.len()];
+    let mut history = DocHistory::default();
+    let mut feats: Vec<u64> = Vec::with_capacity(96);
+    for s in 0..sentences.len().saturating_sub(1) {
+        let (a, b) = (sentences[s], sentences[s + 1]);
+        let mut p1: Option<Label> = None;
+        let mut p2: Option<Label> = None;
+        for i in a..b {
+            feats.clear();
+            static_features(infos, a, b, i, &mut feats);
+            let h = History {
+                p1,
+                p2,
+                hist: history.code(&infos[i]),
+            };
+            dynamic_features(&infos[i], h, &mut feats);
+            let mut scores = [0f32; NLABELS];
+            scorer.score(&feats, &mut scores);
+            let last = i + 1 == b;
+            let mut best = O;
+            let mut best_score = f32::NEG_INFINITY;
+            for l in 0..NLABELS as Label {
+                if allowed(p1, l) && (!last || may_end(l)) && scores[l as usize] > best_score {
+                    best = l;
+                    best_score = scores[l as usize];
+                }
+            }
+            best = scorer.observe(i, &feats, best);
+            labels[i] = best;
+            history.record(&infos[i], best);
+            p2 = p1;
+            p1 = Some(best);
+        }
+    }
+    labels
+}
+
+/// A span of tokens `[start, end)` tagged with a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub kind: EntityType,
+}
+
+/// Reads entity spans from BILOU labels (lenient with broken sequences).
+pub fn spans(labels: &[Label]) -> Vec<Span> {
+    let mut out = Vec::new();
+    let mut open: Option<(usize, EntityType)> = None;
+    for (i, &l) in labels.iter().enumerate() {
+        match split(l) {
+            None => {
+                if let Some((s, t)) = open.take() {
+                    out.push(Span {
+                        start: s,
+                        end: i,
+                        kind: t,
+                    });
+                }
+            }
+            Some((t, p)) => {
+                if let Some((s, ot)) = open
+                    && (ot != t || matches!(p, Pos::B | Pos::U))
+                {
+                    out.push(Span {
+                        start: s,
+                        end: i,
+                        kind: ot,
+                    });
+                    open = None;
+                }
+                if open.is_none() {
+                    open = Some((i, t));
+                }
+                if matches!(p, Pos::L | Pos::U)
+                    && let Some((s, t)) = open.take()
+                {
+                    out.push(Span {
+                        start: s,
+                        end: i + 1,
+                        kind: t,
+                    });
+                }
+            }
+        }
+    }
+    if let Some((s, t)) = open {
+        out.push(Span {
+            start: s,
+            end: labels.len(),
+            kind: t,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use EntityType::*;
+
+    #[test]
+    fn labels_round_trip() {
+        for l in 0..NLABELS as Label {
+            if let Some((t, p)) = split(l) {
+                assert_eq!(label(t, p), l);
+            }
+        }
+        assert_eq!(label_name(label(Person, Pos::B)), "B-PER");
+        assert_eq!(label_name(label(Misc, Pos::U)), "U-MISC");
+    }
+
+    #[test]
+    fn transitions_follow_bilou() {
+        let b = label(Person, Pos::B);
+        assert!(allowed(None, b));
+        assert!(!allowed(None, label(Person, Pos::I)));
+        assert!(allowed(Some(b), label(Person, Pos::L)));
+        assert!(!allowed(Some(b), label(Org, Pos::L)));
+        assert!(!allowed(Some(b), O));
+        assert!(allowed(Some(label(Person, Pos::L)), O));
+        assert!(!may_end(b));
+    }
+
+    #[test]
+    fn spans_from_labels() {
+        let l = [
+            O,
+            label(Person, Pos::B),
+            label(Person, Pos::L),
+            label(Location, Pos::U),
+            O,
+            label(Org, Pos::B),
+            label(Org, Pos::I),
+        ];
+        assert_eq!(
+            spans(&l),
+            [
+                Span {
+                    start: 1,
+                    end: 3,
+                    kind: Person
+                },
+                Span {
+                    start: 3,
+                    end: 4,
+                    kind: Location
+                },
+                Span {
+                    start: 5,
+                    end: 7,
+                    kind: Org
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn weights_table_finds_every_row() {
+        let rows: Vec<(u64, [f32; NLABELS])> = (1..1000u64)
+            .map(|k| (hash_str(&k.to_string()), [k as f32; NLABELS]))
+            .collect();
+        let w = Weights::from_rows(rows);
+        for k in 1..1000u64 {
+            assert_eq!(w.row(hash_str(&k.to_string())).unwrap()[3], k as f32);
+        }
+        assert!(w.row(hash_str("absent")).is_none());
+    }
+
+    #[test]
+    fn decoding_always_yields_valid_sequences() {
+        // Random weights: whatever the scores, the labels are well formed.
+        let mut rows = Vec::new();
+        let mut seed = 7u64;
+        let mut next = || {
+            seed = mix(seed, 1);
+            (seed % 1000) as f32 / 100.0 - 5.0
+        };
+        let words = ["A", "b", "C", "d", "E", "F", "g"];
+        let doc = Doc::new(
+            words.to_vec(),
+            [true, false, false, true, false, false, false].into_iter(),
+        );
+        let lex = Lexicon::default();
+        let infos = doc.infos(&lex);
+        let mut fs = Vec::new();
+        for i in 0..words.len() {
+            static_features(&infos, 0, words.len(), i, &mut fs);
+        }
+        for f in fs {
+            let mut r = [0f32; NLABELS];
+            for x in r.iter_mut() {
+                *x = next();
+            }
+            rows.push((f, r));
+        }
+        let w = Weights::from_rows(rows);
+        let labels = decode(&mut &w, &infos, &doc.sentences);
+        for s in 0..doc.sentences.len() - 1 {
+            let (a, b) = (doc.sentences[s], doc.sentences[s + 1]);
+            let mut prev = None;
+            for &l in &labels[a..b] {
+                assert!(allowed(prev, l));
+                prev = Some(l);
+            }
+            assert!(may_end(labels[b - 1]));
+        }
+    }
+}

@@ -1,0 +1,382 @@
+//! News tokenisation for the entity tagger: text in, tokens (byte spans)
+//! with sentence starts out. Follows the CoNLL-2003 / Penn Treebank
+//! conventions the model was trained on: punctuation split off, "'s" and
+//! "n't" separate, abbreviations ("U.S.", "Mr.", "Gen.", initials) kept
+//! whole, hyphenated names ("al-Sham", "Su-35S") and numbers ("1,000.5")
+//! kept whole.
+
+/// One token: a byte span of the text it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tok {
+    pub start: usize,
+    pub end: usize,
+    /// True for the first token of a sentence.
+    pub sent_start: bool,
+}
+
+/// Abbreviations that keep their final period (lower-cased, without it).
+const ABBREVIATIONS: &[&str] = &[
+    "mr", "mrs", "ms", "dr", "prof", "gen", "lt", "col", "maj", "capt", "cmdr", "adm", "sgt",
+    "cpl", "pvt", "sen", "rep", "gov", "pres", "supt", "insp", "rev", "fr", "hon", "st", "ave",
+    "blvd", "rd", "mt", "ft", "jr", "sr", "inc", "corp", "co", "ltd", "plc", "bros", "dept",
+    "univ", "assn", "no", "nos", "vol", "vs", "etc", "approx", "est", "jan", "feb", "mar", "apr",
+    "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "mon", "tue", "tues", "wed", "thu",
+    "thur", "thurs", "fri", "sat", "sun", "ala", "ariz", "ark", "calif", "colo", "conn", "del",
+    "fla", "ga", "ill", "ind", "kan", "kans", "ky", "la", "md", "mass", "mich", "minn", "miss",
+    "mo", "mont", "neb", "nev", "okla", "ore", "pa", "tenn", "tex", "va", "vt", "wash", "wis",
+    "wyo", "e.g", "i.e", "a.m", "p.m", "u.s", "u.k", "u.n", "e.u",
+];
+
+/// Abbreviations that also often end a sentence ("... in the U.S. The ...").
+const SENTENCE_FINAL_ABBREVIATIONS: &[&str] = &[
+    "u.s", "u.k", "inc", "co", "corp", "ltd", "plc", "etc", "jr", "sr",
+];
+
+fn is_abbreviation(word_without_period: &str) -> bool {
+    let lower = word_without_period.to_lowercase();
+    if ABBREVIATIONS.contains(&lower.as_str()) {
+        return true;
+    }
+    let mut chars = word_without_period.chars();
+    // Initials: "W." and letter-dot runs like "U.S" or "J.R.R".
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => c.is_alphabetic(),
+        _ => {
+            let parts: Vec<&str> = word_without_period.split('.').collect();
+            parts.len() >= 2
+                && parts
+                    .iter()
+                    .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
+        }
+    }
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}'
+    )
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '`')
+}
+
+/// Characters that may sit inside a word between letters or digits.
+fn is_joiner(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}' | '\u{2011}' | '&' | '.' | ',' | ':' | '/' | '@' | '_'
+    ) || is_apostrophe(c)
+}
+
+/// Splits `text` into tokens with sentence starts marked.
+pub fn tokenize(text: &str) -> Vec<Tok> {
+    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 5);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let n = chars.len();
+    let byte_at = |i: usize| if i < n { chars[i].0 } else { text.len() };
+    let mut i = 0;
+    let mut new_sentence = true;
+    // A newline run with an empty line starts a new sentence too.
+    let mut newlines = 0;
+    while i < n {
+        let c = chars[i].1;
+        if c.is_whitespace() {
+            if c == '\n' {
+                newlines += 1;
+                if newlines >= 2 {
+                    new_sentence = true;
+                }
+            }
+            i += 1;
+            continue;
+        }
+        newlines = 0;
+        let start = i;
+        if c.is_alphanumeric() {
+            // A word: alphanumerics with single joiners between them.
+            let mut j = i + 1;
+            while j < n {
+                let cj = chars[j].1;
+                if cj.is_alphanumeric() {
+                    j += 1;
+                } else if is_joiner(cj) && j + 1 < n && chars[j + 1].1.is_alphanumeric() {
+                    let prev = chars[j - 1].1;
+                    let next = chars[j + 1].1;
+                    let ok = match cj {
+                        // 1,000 and 3.5 and 10:30 and 1/2: digits on both sides;
+                        // "U.S" style abbreviations: single letters between dots.
+                        ',' | ':' => prev.is_ascii_digit() && next.is_ascii_digit(),
+                        '/' => prev.is_ascii_digit() && next.is_ascii_digit(),
+                        '.' => {
+                            (prev.is_ascii_digit() && next.is_ascii_digit())
+                                || (next.is_alphabetic()
+                                    && (j + 2 >= n || !chars[j + 2].1.is_alphanumeric())
+                                    && (j - start == 1 || chars[j - 2].1 == '.'))
+                        }
+                        '\'' | '\u{2019}' | '\u{2018}' | '`' => {
+                            // Split "'s" and "n't"; keep O'Brien, al-Qa'ida.
+                            let rest: String =
+                                chars[j + 1..n.min(j + 3)].iter().map(|x| x.1).collect();
+                            let after = chars.get(j + 2).map(|x| x.1);
+                            let is_s = (next == 's' || next == 'S')
+                                && !after.is_some_and(char::is_alphanumeric);
+                            let is_nt = (next == 't' || next == 'T')
+                                && (prev == 'n' || prev == 'N')
+                                && !after.is_some_and(char::is_alphanumeric);
+                            let short_suffix =
+                                matches!(rest.to_lowercase().as_str(), "ll" | "re" | "ve")
+                                    && !chars.get(j + 3).is_some_and(|x| x.1.is_alphanumeric());
+                            let is_d_m = matches!(next, 'd' | 'm' | 'D' | 'M')
+                                && !after.is_some_and(char::is_alphanumeric);
+                            !(is_s || is_nt || short_suffix || is_d_m)
+                        }
+                        _ => true,
+                    };
+                    if !ok {
+                        break;
+                    }
+                    j += 1;
+                } else {
+                    break;
+                }
+            }
+            // "n't": the n belongs to the suffix token ("does" "n't").
+            if j < n
+                && j >= start + 2
+                && is_apostrophe(chars[j].1)
+                && matches!(chars[j - 1].1, 'n' | 'N')
+                && chars.get(j + 1).is_some_and(|x| x.1 == 't' || x.1 == 'T')
+                && !chars.get(j + 2).is_some_and(|x| x.1.is_alphanumeric())
+            {
+                push(&mut toks, byte_at(start), byte_at(j - 1), &mut new_sentence);
+                push(&mut toks, byte_at(j - 1), byte_at(j + 2), &mut new_sentence);
+                i = j + 2;
+                continue;
+            }
+            // A final period that belongs to an abbreviation.
+            let mut end = j;
+            let mut abbrev = false;
+            if j < n && chars[j].1 == '.' {
+                let word = &text[byte_at(start)..byte_at(j)];
+                if is_abbreviation(word) {
+                    end = j + 1;
+                    abbrev = true;
+                }
+            }
+            push(&mut toks, byte_at(start), byte_at(end), &mut new_sentence);
+            if abbrev {
+                let word = text[byte_at(start)..byte_at(j)].to_lowercase();
+                // Sentence-final abbreviation: next word capitalised, and
+                // the abbreviation is one that often ends sentences.
+                if SENTENCE_FINAL_ABBREVIATIONS.contains(&word.as_str()) {
+                    let mut k = end;
+                    let mut saw_space = false;
+                    while k < n && chars[k].1.is_whitespace() {
+                        saw_space = true;
+                        k += 1;
+                    }
+                    if saw_space && k < n && chars[k].1.is_uppercase() && !is_title_word(&chars, k)
+                    {
+                        new_sentence = true;
+                    }
+                }
+            }
+            i = end;
+            continue;
+        }
+        if is_apostrophe(c) && i + 1 < n && chars[i + 1].1.is_alphanumeric() {
+            // "'s", "'ll" after a word; or an opening quote.
+            let mut j = i + 1;
+            while j < n && chars[j].1.is_alphabetic() && j - i <= 3 {
+                j += 1;
+            }
+            let suffix: String = chars[i + 1..j]
+                .iter()
+                .map(|x| x.1.to_ascii_lowercase())
+                .collect();
+            let attached = i > 0 && !chars[i - 1].1.is_whitespace();
+            if attached
+                && matches!(suffix.as_str(), "s" | "ll" | "re" | "ve" | "d" | "m")
+                && !(j < n && chars[j].1.is_alphanumeric())
+            {
+                push(&mut toks, byte_at(i), byte_at(j), &mut new_sentence);
+                i = j;
+                continue;
+            }
+            push(&mut toks, byte_at(i), byte_at(i + 1), &mut new_sentence);
+            i += 1;
+            continue;
+        }
+        // Punctuation: runs of the same dash or dot character stay together.
+        let mut j = i + 1;
+        if matches!(c, '-' | '.' | '=' | '*' | '_') {
+            while j < n && chars[j].1 == c {
+                j += 1;
+            }
+        }
+        push(&mut toks, byte_at(i), byte_at(j), &mut new_sentence);
+        if matches!(c, '.' | '!' | '?') {
+            // The sentence ends after closing quotes/brackets that follow.
+            let mut k = j;
+            while k < n && (is_quote(chars[k].1) || is_apostrophe(chars[k].1) || chars[k].1 == ')')
+            {
+                push(&mut toks, byte_at(k), byte_at(k + 1), &mut false);
+                k += 1;
+            }
+            new_sentence = true;
+            i = k;
+            continue;
+        }
+        i = j;
+    }
+    toks
+}
+
+/// True if the capitalised word at char `k` is one that commonly follows an
+/// abbreviation inside a sentence (a name after "U.S." is not a new sentence).
+fn is_title_word(chars: &[(usize, char)], k: usize) -> bool {
+    let word: String = chars[k..]
+        .iter()
+        .take_while(|x| x.1.is_alphabetic())
+        .map(|x| x.1)
+        .collect();
+    matches!(
+        word.as_str(),
+        "President"
+            | "Senate"
+            | "Congress"
+            | "Treasury"
+            | "Army"
+            | "Navy"
+            | "Air"
+            | "State"
+            | "Federal"
+            | "Supreme"
+            | "Secretary"
+            | "Department"
+            | "District"
+    )
+}
+
+fn push(toks: &mut Vec<Tok>, start: usize, end: usize, new_sentence: &mut bool) {
+    if end > start {
+        toks.push(Tok {
+            start,
+            end,
+            sent_start: *new_sentence,
+        });
+        *new_sentence = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text)
+            .iter()
+            .map(|t| &text[t.start..t.end])
+            .collect()
+    }
+
+    fn sentences(text: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for t in tokenize(text) {
+            if t.sent_start || out.is_empty() {
+                out.push(String::new());
+            } else {
+                out.last_mut().unwrap().push(' ');
+            }
+            out.last_mut().unwrap().push_str(&text[t.start..t.end]);
+        }
+        out
+    }
+
+    #[test]
+    fn abbreviations_and_initials_keep_their_period() {
+        assert_eq!(
+            words("Mr. Smith met U.S. Gen. John W. Nicholson in Washington D.C."),
+            [
+                "Mr.",
+                "Smith",
+                "met",
+                "U.S.",
+                "Gen.",
+                "John",
+                "W.",
+                "Nicholson",
+                "in",
+                "Washington",
+                "D.C."
+            ]
+        );
+    }
+
+    #[test]
+    fn possessives_and_contractions_split() {
+        assert_eq!(
+            words("Russia's army doesn't"),
+            ["Russia", "'s", "army", "does", "n't"]
+        );
+        assert_eq!(words("Shoigu’s plane"), ["Shoigu", "’s", "plane"]);
+        assert_eq!(
+            words("O'Brien and the Jones' house"),
+            ["O'Brien", "and", "the", "Jones", "'", "house"]
+        );
+    }
+
+    #[test]
+    fn hyphens_numbers_and_quotes() {
+        assert_eq!(
+            words("\"Hayat Tahrir al-Sham\" got $1,000.50 (3.5%) on 10:30, Su-35S."),
+            [
+                "\"", "Hayat", "Tahrir", "al-Sham", "\"", "got", "$", "1,000.50", "(", "3.5", "%",
+                ")", "on", "10:30", ",", "Su-35S", "."
+            ]
+        );
+    }
+
+    #[test]
+    fn datelines() {
+        assert_eq!(
+            words("MOSCOW (Sputnik) - Russian"),
+            ["MOSCOW", "(", "Sputnik", ")", "-", "Russian"]
+        );
+    }
+
+    #[test]
+    fn sentence_splitting() {
+        assert_eq!(
+            sentences(
+                "He left. She stayed! \"Why?\" he asked. Mr. Smith went to the U.S. President Bush agreed."
+            ),
+            [
+                "He left .",
+                "She stayed !",
+                "\" Why ? \"",
+                "he asked .",
+                "Mr. Smith went to the U.S. President Bush agreed ."
+            ]
+        );
+        assert_eq!(
+            sentences("It grew in the U.S. The firm said"),
+            ["It grew in the U.S.", "The firm said"]
+        );
+        assert_eq!(
+            sentences("TITLE LINE\n\nBody text"),
+            ["TITLE LINE", "Body text"]
+        );
+    }
+
+    #[test]
+    fn offsets_are_byte_spans_of_the_text() {
+        let text = "Ердоган и Путин.";
+        for t in tokenize(text) {
+            assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+        }
+        assert_eq!(words(text), ["Ердоган", "и", "Путин", "."]);
+    }
+}

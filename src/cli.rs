@@ -1,0 +1,273 @@
+//! Command-line arguments as clap parses them (the "low" layer): they mirror
+//! the flags and only check their syntax. Each command in `cmd/` turns them
+//! into typed configs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// newsdex: search news by keyword and by the people, organisations and
+/// places named in it.
+#[derive(Debug, Parser)]
+#[command(name = "newsdex", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// Index directory.
+    #[arg(
+        long,
+        global = true,
+        env = "NEWSDEX_INDEX",
+        default_value = "newsdex-index"
+    )]
+    pub index: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index articles from JSON lines, CSV, folders of text files or stdin.
+    Index(IndexArgs),
+    /// Ranked search with snippets and entity facets.
+    Search(SearchArgs),
+    /// Every hit of a query, ranked, as CSV, TSV or JSON lines.
+    Export(ExportArgs),
+    /// What an index holds: articles, dates, sources, entities, versions.
+    Stats(StatsArgs),
+    /// Entities across the index or a query's hits, with surface forms.
+    Entities(EntitiesArgs),
+    /// The entity tagger: tag, evaluate, train.
+    #[command(subcommand)]
+    Ner(NerCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Files or folders: .jsonl/.ndjson (optionally .gz), .csv, folders of
+    /// those and .txt/.md files, or - for JSON lines on stdin.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Where rejected records go, as JSON lines [default: INDEX/rejects.jsonl].
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Map article fields to input keys, e.g. body=text,title=headline.
+    #[arg(long, value_name = "FIELD=KEY,...")]
+    pub field_map: Option<String>,
+    /// Analysis threads [default: number of cores].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Skip entity tagging.
+    #[arg(long)]
+    pub no_entities: bool,
+    /// Alias table: CSV rows canonical,alias.
+    #[arg(long)]
+    pub aliases: Option<PathBuf>,
+    /// Entity model file [default: the model built into newsdex].
+    #[arg(long, env = "NEWSDEX_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Delete the index first and build it anew.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Largest record (line, CSV row or file) accepted, in bytes.
+    #[arg(long, default_value_t = crate::ingest::DEFAULT_MAX_RECORD_BYTES)]
+    pub max_record_bytes: usize,
+    /// Commit after this many added articles.
+    #[arg(long, default_value_t = 50_000)]
+    pub commit_every: u64,
+    /// Indexing memory budget in MB.
+    #[arg(long, default_value_t = 256)]
+    pub memory_mb: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A query and its filters, shared by search, export and entities.
+#[derive(Debug, Args, Clone)]
+pub struct QueryArgs {
+    /// The query (see README: words, "phrases"~N, AND OR NOT + -, fields
+    /// such as person:"Vladimir Putin", date:[2020-01-01 TO 2020-03-31]).
+    pub query: Option<String>,
+    /// OR adjacent terms instead of ANDing them.
+    #[arg(long)]
+    pub any: bool,
+    /// Only articles mentioning this person (canonical name; repeatable: all of them).
+    #[arg(long)]
+    pub person: Vec<String>,
+    /// Only articles mentioning this organisation (repeatable: all of them).
+    #[arg(long)]
+    pub org: Vec<String>,
+    /// Only articles mentioning this place (repeatable: all of them).
+    #[arg(long)]
+    pub location: Vec<String>,
+    /// Only articles mentioning this other name (repeatable: all of them).
+    #[arg(long)]
+    pub misc: Vec<String>,
+    /// Only articles from this source (repeatable: any of them).
+    #[arg(long)]
+    pub source: Vec<String>,
+    /// Only articles dated on or after this day, month or year.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Only articles dated on or before this day, month or year.
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Order: relevance, date (oldest first) or -date (newest first)
+    /// [default: relevance; -date without a query].
+    #[arg(long)]
+    pub sort: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Number of hits to show.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output: table, json, jsonl or csv.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Facets to count over all hits (comma-separated; "none" for none):
+    /// person, org, location, misc, source, category.
+    #[arg(long, default_value = "person,org,location,source")]
+    pub facets: String,
+    /// Entries per facet.
+    #[arg(long, default_value_t = 5)]
+    pub facet_size: usize,
+    /// Colour: auto, always or never.
+    #[arg(long, default_value = "auto")]
+    pub color: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Output: csv, tsv or jsonl.
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Columns: id, score, rank, date, source, title, url, category, person,
+    /// org, location, misc, snippet, body [default: all but body].
+    #[arg(long)]
+    pub fields: Option<String>,
+    /// Output file [default: stdout].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Output: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Entries per top list.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct EntitiesArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Entity types (comma-separated): person, org, location, misc.
+    #[arg(long = "type", default_value = "person,org,location,misc")]
+    pub types: String,
+    /// Entities per type.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Output: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NerCommand {
+    /// Tag articles (JSON lines, or plain text with --text) or a CoNLL file.
+    Tag(NerTagArgs),
+    /// Precision, recall and F1 on a CoNLL file, as conlleval computes them.
+    Eval(NerEvalArgs),
+    /// Train a model on CoNLL files.
+    Train(NerTrainArgs),
+    /// Build word clusters and casing statistics from unlabelled news.
+    Lexicon(NerLexiconArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct NerTagArgs {
+    /// Input file, or - for stdin.
+    #[arg(default_value = "-")]
+    pub input: PathBuf,
+    /// The input is plain text: one article.
+    #[arg(long)]
+    pub text: bool,
+    /// Tag a CoNLL column file, appending the predicted IOB2 tag to each line.
+    #[arg(long, value_name = "FILE")]
+    pub conll: Option<PathBuf>,
+    /// Entity model file [default: the built-in model].
+    #[arg(long, env = "NEWSDEX_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Alias table: CSV rows canonical,alias.
+    #[arg(long)]
+    pub aliases: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct NerEvalArgs {
+    /// CoNLL file with gold tags in the last column (.gz too).
+    pub file: PathBuf,
+    /// Entity model file [default: the built-in model].
+    #[arg(long, env = "NEWSDEX_MODEL")]
+    pub model: Option<PathBuf>,
+    /// Output: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NerTrainArgs {
+    /// Training data (CoNLL, .gz too).
+    #[arg(long)]
+    pub train: PathBuf,
+    /// Development data, to pick the best epoch.
+    #[arg(long)]
+    pub dev: PathBuf,
+    /// Where to write the model.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Lexicon from `newsdex ner lexicon`.
+    #[arg(long, default_value = "data/ner/lexicon.bin")]
+    pub lexicon: PathBuf,
+    /// Folder of gazetteers: TYPE.NAME.txt files, one name per line.
+    #[arg(long, default_value = "data/ner/gazetteers")]
+    pub gazetteers: PathBuf,
+    #[arg(long, default_value_t = 12)]
+    pub epochs: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct NerLexiconArgs {
+    /// News corpora (JSON lines, .gz too).
+    #[arg(required = true)]
+    pub corpus: Vec<PathBuf>,
+    /// CoNLL files whose words (not tags) are added.
+    #[arg(long)]
+    pub conll: Vec<PathBuf>,
+    /// Where to write the lexicon.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    /// Minimum count of a clustered word.
+    #[arg(long, default_value_t = 3)]
+    pub min_count: u64,
+    /// Exchange iterations per granularity.
+    #[arg(long, default_value_t = 8)]
+    pub iterations: usize,
+}

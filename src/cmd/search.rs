@@ -1,0 +1,57 @@
+//! `newsdex search`: a query and filters in, a page of ranked hits with
+//! facet counts out; exit 0 with hits, 1 without.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::SearchArgs;
+use crate::error::{Error, ExitCode};
+use crate::index::NewsIndex;
+use crate::search::output::{Format, write};
+use crate::search::{FACET_KINDS, Page, search};
+
+pub fn run(dir: &Path, a: SearchArgs) -> anyhow::Result<ExitCode> {
+    let request = super::request(&a.query)?;
+    let format = Format::parse(&a.format)?;
+    let facets = parse_facets(&a.facets)?;
+    let color = super::color(&a.color)? && format == Format::Table;
+    let news = NewsIndex::open(dir)?;
+    let page = Page {
+        limit: a.limit,
+        offset: a.offset,
+        facets,
+        facet_size: a.facet_size,
+        snippet_chars: 160,
+    };
+    let result = search(&news, &request, &page)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    write(&mut out, &result, format, a.offset, color, super::width())?;
+    out.flush()?;
+    Ok(if result.total == 0 {
+        ExitCode::NoHits
+    } else {
+        ExitCode::Success
+    })
+}
+
+/// Parses `--facets person,org` (or `none`).
+pub fn parse_facets(spec: &str) -> Result<Vec<String>, Error> {
+    if spec.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if FACET_KINDS.contains(&s) {
+                Ok(s.to_string())
+            } else {
+                Err(Error::Usage(format!(
+                    "--facets: unknown facet {s:?}; facets are {} (or none)",
+                    FACET_KINDS.join(", ")
+                )))
+            }
+        })
+        .collect()
+}

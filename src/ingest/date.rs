@@ -1,0 +1,114 @@
+//! Date parsing for ingest: a record's `date` value in, UTC seconds since the
+//! epoch out, or a short description of the formats we accept.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+/// The formats accepted, as said in warnings and the README.
+pub const ACCEPTED: &str = "RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 2822 or unix seconds";
+
+/// Seconds of 0001-01-01 and 9999-12-31: dates outside are not plausible.
+const MIN_SECS: i64 = -62_135_596_800;
+const MAX_SECS: i64 = 253_402_300_799;
+
+/// Parses a date string in one of the [`ACCEPTED`] formats into UTC seconds.
+/// Times without a zone are taken as UTC.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) || (s.starts_with('-') && s.len() > 1) {
+        if s.len() == 8
+            && let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d")
+        {
+            return Some(midnight(d));
+        }
+        return s.parse::<i64>().ok().and_then(unix_seconds);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc3339(s) {
+        return Some(d.timestamp());
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(s) {
+        return Some(d.timestamp());
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(d) = NaiveDateTime::parse_from_str(s, fmt) {
+            return Some(d.and_utc().timestamp());
+        }
+    }
+    for fmt in ["%Y-%m-%d %H:%M:%S%.f%z", "%Y-%m-%d %H:%M:%S %z"] {
+        if let Ok(d) = DateTime::parse_from_str(s, fmt) {
+            return Some(d.timestamp());
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Some(midnight(d));
+    }
+    None
+}
+
+/// Accepts a unix time in seconds if it falls in years 1..9999.
+pub fn unix_seconds(secs: i64) -> Option<i64> {
+    (MIN_SECS..=MAX_SECS).contains(&secs).then_some(secs)
+}
+
+fn midnight(d: NaiveDate) -> i64 {
+    d.and_hms_opt(0, 0, 0)
+        .map_or(0, |t| t.and_utc().timestamp())
+}
+
+/// Formats UTC seconds as RFC 3339 (`2020-03-06T00:00:00Z`).
+pub fn format_rfc3339(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_default()
+}
+
+/// Formats UTC seconds as a day (`2020-03-06`).
+pub fn format_day(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> String {
+        format_rfc3339(parse_date(s).unwrap())
+    }
+
+    #[test]
+    fn accepts_every_documented_format() {
+        assert_eq!(day("2020-03-06"), "2020-03-06T00:00:00Z");
+        assert_eq!(day("2020-03-06T10:11:12Z"), "2020-03-06T10:11:12Z");
+        assert_eq!(day("2020-03-06T10:11:12+02:00"), "2020-03-06T08:11:12Z");
+        assert_eq!(day("2020-03-06 10:11:12"), "2020-03-06T10:11:12Z");
+        assert_eq!(
+            day("Fri, 06 Mar 2020 10:11:12 +0000"),
+            "2020-03-06T10:11:12Z"
+        );
+        assert_eq!(day("1583489472"), "2020-03-06T10:11:12Z");
+        assert_eq!(day("1987-02-26T15:01:01.790000"), "1987-02-26T15:01:01Z");
+        assert_eq!(day("20200306"), "2020-03-06T00:00:00Z");
+    }
+
+    #[test]
+    fn rejects_nonsense() {
+        for s in [
+            "",
+            "yesterday",
+            "2020-13-01",
+            "26-FEB-1987",
+            "99999999999999",
+        ] {
+            assert_eq!(parse_date(s), None, "{s}");
+        }
+    }
+}

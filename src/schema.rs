@@ -1,0 +1,290 @@
+//! The index schema: reads the declaration embedded from `schema/newsdex.toml`
+//! and turns it into a tantivy [`Schema`], the registered analyzers, and a
+//! [`Fields`] table of typed field handles that the rest of the code uses.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use tantivy::schema::{
+    DateOptions, DateTimePrecision, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED,
+    Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, TextAnalyzer, TokenizerManager,
+};
+
+use crate::error::{Error, Result};
+
+/// The schema declaration, as committed in `schema/newsdex.toml`.
+pub const SCHEMA_TOML: &str = include_str!("../schema/newsdex.toml");
+
+/// A parsed schema declaration.
+#[derive(Debug, Deserialize)]
+pub struct SchemaDecl {
+    /// Schema version; an index records the version it was built with.
+    pub version: u32,
+    /// Named analyzers: a tokenizer and a chain of filters.
+    pub analyzers: BTreeMap<String, AnalyzerDecl>,
+    /// Every field of the index.
+    #[serde(rename = "field")]
+    pub fields: Vec<FieldDecl>,
+}
+
+/// One analyzer: tokenizer name and filter names.
+#[derive(Debug, Deserialize)]
+pub struct AnalyzerDecl {
+    pub tokenizer: String,
+    pub filters: Vec<String>,
+}
+
+/// What kind of value a field holds.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldKind {
+    Text,
+    Keyword,
+    Date,
+    U64,
+    Facet,
+    Stored,
+}
+
+/// One field declaration.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDecl {
+    pub name: String,
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub analyzer: Option<String>,
+    #[serde(default)]
+    pub stored: bool,
+    #[serde(default)]
+    pub fast: bool,
+    #[serde(default)]
+    pub search: bool,
+    #[serde(default)]
+    pub boost: Option<f32>,
+    pub doc: String,
+}
+
+impl SchemaDecl {
+    /// Parses the embedded declaration.
+    pub fn embedded() -> &'static SchemaDecl {
+        static DECL: std::sync::OnceLock<SchemaDecl> = std::sync::OnceLock::new();
+        DECL.get_or_init(|| {
+            // The file is part of the binary and checked by a unit test, so a
+            // parse failure here is a build defect, not a user error.
+            toml::from_str(SCHEMA_TOML).expect("schema/newsdex.toml is valid (unit-tested)")
+        })
+    }
+
+    /// Builds the tantivy schema declared here.
+    pub fn build(&self) -> Result<Schema> {
+        let mut builder = Schema::builder();
+        for f in &self.fields {
+            let analyzer = f.analyzer.as_deref();
+            if let Some(a) = analyzer
+                && !self.analyzers.contains_key(a)
+            {
+                return Err(Error::Schema(format!(
+                    "field {}: unknown analyzer {a}",
+                    f.name
+                )));
+            }
+            match f.kind {
+                FieldKind::Text | FieldKind::Keyword => {
+                    let a = analyzer.ok_or_else(|| {
+                        Error::Schema(format!("field {}: needs an analyzer", f.name))
+                    })?;
+                    let record = if f.kind == FieldKind::Text {
+                        IndexRecordOption::WithFreqsAndPositions
+                    } else {
+                        IndexRecordOption::Basic
+                    };
+                    let indexing = TextFieldIndexing::default()
+                        .set_tokenizer(a)
+                        .set_index_option(record)
+                        .set_fieldnorms(f.kind == FieldKind::Text);
+                    let mut opts = TextOptions::default().set_indexing_options(indexing);
+                    if f.stored {
+                        opts = opts.set_stored();
+                    }
+                    if f.fast {
+                        // Fast text columns keep the value as given (raw).
+                        opts = opts.set_fast("raw");
+                    }
+                    builder.add_text_field(&f.name, opts);
+                }
+                FieldKind::Date => {
+                    let mut opts = DateOptions::default()
+                        .set_indexed()
+                        .set_precision(DateTimePrecision::Seconds);
+                    if f.stored {
+                        opts = opts.set_stored();
+                    }
+                    if f.fast {
+                        opts = opts.set_fast();
+                    }
+                    builder.add_date_field(&f.name, opts);
+                }
+                FieldKind::U64 => {
+                    let mut opts = NumericOptions::default().set_indexed();
+                    if f.stored {
+                        opts = opts.set_stored();
+                    }
+                    if f.fast {
+                        opts = opts.set_fast();
+                    }
+                    builder.add_u64_field(&f.name, opts);
+                }
+                FieldKind::Facet => {
+                    let mut opts = FacetOptions::default();
+                    if f.stored {
+                        opts = opts.set_stored();
+                    }
+                    builder.add_facet_field(&f.name, opts);
+                }
+                FieldKind::Stored => {
+                    builder.add_text_field(&f.name, STORED);
+                }
+            }
+        }
+        Ok(builder.build())
+    }
+
+    /// Registers every declared analyzer with an index's tokenizer manager.
+    pub fn register_analyzers(&self, manager: &TokenizerManager) -> Result<()> {
+        for (name, decl) in &self.analyzers {
+            manager.register(name, build_analyzer(name, decl)?);
+        }
+        Ok(())
+    }
+
+    /// The declaration of field `name`.
+    pub fn field(&self, name: &str) -> Option<&FieldDecl> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Builds a tantivy analyzer from its declaration.
+fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
+    let bad = |what: &str| Error::Schema(format!("analyzer {name}: unknown {what}"));
+    let mut builder = match decl.tokenizer.as_str() {
+        "simple" => TextAnalyzer::builder(SimpleTokenizer::default()).dynamic(),
+        "raw" => TextAnalyzer::builder(RawTokenizer::default()).dynamic(),
+        other => return Err(bad(&format!("tokenizer {other}"))),
+    };
+    for filter in &decl.filters {
+        builder = match filter.split_once(':') {
+            Some(("remove_long", n)) => {
+                let n: usize = n.parse().map_err(|_| bad(&format!("filter {filter}")))?;
+                builder.filter_dynamic(RemoveLongFilter::limit(n))
+            }
+            None if filter == "lowercase" => builder.filter_dynamic(LowerCaser),
+            None if filter == "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
+            None if filter == "stem_en" => builder.filter_dynamic(Stemmer::new(Language::English)),
+            _ => return Err(bad(&format!("filter {filter}"))),
+        };
+    }
+    Ok(builder.build())
+}
+
+/// Handles of the fields the code reads and writes, resolved once by name.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub body: Field,
+    pub entity: Field,
+    pub date: Field,
+    pub source: Field,
+    pub category: Field,
+    pub url: Field,
+    pub person: Field,
+    pub org: Field,
+    pub location: Field,
+    pub misc: Field,
+    pub facet: Field,
+    pub mentions: Field,
+    pub hash: Field,
+}
+
+impl Fields {
+    /// Resolves every field the code needs in `schema`.
+    pub fn resolve(schema: &Schema) -> Result<Fields> {
+        let get = |name: &str| {
+            schema
+                .get_field(name)
+                .map_err(|_| Error::Schema(format!("the index has no field {name}")))
+        };
+        Ok(Fields {
+            id: get("id")?,
+            title: get("title")?,
+            body: get("body")?,
+            entity: get("entity")?,
+            date: get("date")?,
+            source: get("source")?,
+            category: get("category")?,
+            url: get("url")?,
+            person: get("person")?,
+            org: get("org")?,
+            location: get("location")?,
+            misc: get("misc")?,
+            facet: get("facet")?,
+            mentions: get("mentions")?,
+            hash: get("hash")?,
+        })
+    }
+
+    /// The keyword field holding canonical names of entity type `kind`.
+    pub fn entity_field(&self, kind: crate::analyze::EntityType) -> Field {
+        use crate::analyze::EntityType::*;
+        match kind {
+            Person => self.person,
+            Org => self.org,
+            Location => self.location,
+            Misc => self.misc,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_schema_parses_and_builds() {
+        let decl: SchemaDecl = toml::from_str(SCHEMA_TOML).unwrap();
+        assert!(decl.version >= 1);
+        let schema = decl.build().unwrap();
+        Fields::resolve(&schema).unwrap();
+        let manager = TokenizerManager::default();
+        decl.register_analyzers(&manager).unwrap();
+        for f in &decl.fields {
+            assert!(!f.doc.is_empty(), "field {} has no doc", f.name);
+        }
+    }
+
+    #[test]
+    fn text_analyzer_folds_and_stems() {
+        let decl = SchemaDecl::embedded();
+        let mut a = build_analyzer("text_en", &decl.analyzers["text_en"]).unwrap();
+        let mut stream = a.token_stream("Élections RUNNING Putin's");
+        let mut out = Vec::new();
+        while let Some(t) = stream.next() {
+            out.push(t.text.clone());
+        }
+        assert_eq!(out, ["elect", "run", "putin", "s"]);
+    }
+
+    #[test]
+    fn name_analyzer_keeps_one_token() {
+        let decl = SchemaDecl::embedded();
+        let mut a = build_analyzer("name", &decl.analyzers["name"]).unwrap();
+        let mut stream = a.token_stream("Recep Tayyip Erdoğan");
+        let t = stream.next().unwrap().text.clone();
+        assert_eq!(t, "recep tayyip erdogan");
+        assert!(stream.next().is_none());
+    }
+}

@@ -1,0 +1,597 @@
+//! Search, the fourth pipeline stage: a query string and filters in, ranked
+//! hits (with snippets and entities), the total count and facet counts over
+//! all hits out. [`query`] parses the query language; [`output`] renders
+//! hits as a table, JSON, JSON lines or CSV.
+
+pub mod output;
+pub mod query;
+
+use std::cmp::Ordering;
+
+use serde::Serialize;
+use tantivy::collector::{Collector, Count, FacetCollector, SegmentCollector};
+use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
+use tantivy::schema::{Facet, TantivyDocument, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
+
+use crate::analyze::EntityType;
+use crate::error::{Error, Result};
+use crate::index::NewsIndex;
+use crate::ingest::date::{format_day, format_rfc3339};
+
+/// How hits are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best score first; ties by id.
+    Relevance,
+    /// Oldest first; undated last.
+    Date,
+    /// Newest first; undated last.
+    #[serde(rename = "-date")]
+    DateDesc,
+}
+
+impl Sort {
+    /// Parses `relevance`, `date` or `-date`.
+    pub fn parse(s: &str) -> Result<Sort> {
+        match s {
+            "relevance" | "score" => Ok(Sort::Relevance),
+            "date" | "+date" => Ok(Sort::Date),
+            "-date" => Ok(Sort::DateDesc),
+            other => Err(Error::Usage(format!(
+                "--sort: expected relevance, date or -date, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Filters given as flags; each list is ANDed for entities (articles that
+/// mention all the names) and ORed for sources (an article has one source).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Filters {
+    pub person: Vec<String>,
+    pub org: Vec<String>,
+    pub location: Vec<String>,
+    pub misc: Vec<String>,
+    pub source: Vec<String>,
+    /// UTC seconds, inclusive.
+    pub since: Option<i64>,
+    /// UTC seconds, exclusive.
+    pub until: Option<i64>,
+}
+
+impl Filters {
+    /// True when no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.person.is_empty()
+            && self.org.is_empty()
+            && self.location.is_empty()
+            && self.misc.is_empty()
+            && self.source.is_empty()
+            && self.since.is_none()
+            && self.until.is_none()
+    }
+}
+
+/// A query with its filters and order: what search, export and batch run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Request {
+    pub query: Option<String>,
+    /// Adjacent terms ORed (`--any`).
+    pub any: bool,
+    pub filters: Filters,
+    pub sort: Sort,
+}
+
+impl Request {
+    /// Builds the tantivy query: the parsed query (scored) and the filters
+    /// (not scored).
+    pub fn build(&self, news: &NewsIndex) -> Result<Box<dyn Query>> {
+        let f = news.fields;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        if let Some(q) = &self.query {
+            clauses.push((Occur::Must, query::compile(&news.index, f, q, self.any)?));
+        } else if self.filters.is_empty() {
+            return Err(Error::Usage(
+                "give a QUERY or a filter (--person, --org, --location, --misc, --source, --since, --until)"
+                    .into(),
+            ));
+        }
+        let filter = |q: Box<dyn Query>| -> (Occur, Box<dyn Query>) {
+            (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
+        };
+        let tok = news.index.tokenizers();
+        for (kind, names) in [
+            (EntityType::Person, &self.filters.person),
+            (EntityType::Org, &self.filters.org),
+            (EntityType::Location, &self.filters.location),
+            (EntityType::Misc, &self.filters.misc),
+        ] {
+            for name in names {
+                clauses.push(filter(query::name_query(
+                    tok,
+                    f.entity_field(kind),
+                    name,
+                    false,
+                )));
+            }
+        }
+        if !self.filters.source.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = self
+                .filters
+                .source
+                .iter()
+                .map(|s| (Occur::Should, query::name_query(tok, f.source, s, false)))
+                .collect();
+            clauses.push(filter(Box::new(BooleanQuery::new(any))));
+        }
+        if self.filters.since.is_some() || self.filters.until.is_some() {
+            clauses.push(filter(query::date_range(
+                f.date,
+                self.filters.since,
+                self.filters.until,
+            )));
+        }
+        if self.query.is_none() {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// One hit before its stored fields are read.
+#[derive(Debug, Clone, Copy)]
+pub struct RawHit {
+    pub score: Score,
+    /// UTC seconds, when dated.
+    pub date: Option<i64>,
+    pub addr: DocAddress,
+}
+
+/// Collects every hit with its score and date.
+pub struct AllHits {
+    pub scoring: bool,
+}
+
+pub struct AllHitsSegment {
+    ord: SegmentOrdinal,
+    dates: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    hits: Vec<RawHit>,
+}
+
+impl Collector for AllHits {
+    type Fruit = Vec<RawHit>;
+    type Child = AllHitsSegment;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<AllHitsSegment> {
+        Ok(AllHitsSegment {
+            ord,
+            dates: segment.fast_fields().date("date").ok(),
+            hits: Vec::new(),
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        self.scoring
+    }
+
+    fn merge_fruits(&self, fruits: Vec<Vec<RawHit>>) -> tantivy::Result<Vec<RawHit>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for AllHitsSegment {
+    type Fruit = Vec<RawHit>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        let date = self
+            .dates
+            .as_ref()
+            .and_then(|c| c.first(doc))
+            .map(|d| d.into_timestamp_secs());
+        self.hits.push(RawHit {
+            score,
+            date,
+            addr: DocAddress::new(self.ord, doc),
+        });
+    }
+
+    fn harvest(self) -> Vec<RawHit> {
+        self.hits
+    }
+}
+
+/// Compares two hits by the sort order (before the id tie-break).
+fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
+    match sort {
+        Sort::Relevance => b.score.partial_cmp(&a.score).unwrap_or(Ordering::Equal),
+        Sort::Date => match (a.date, b.date) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+        .then_with(|| b.score.partial_cmp(&a.score).unwrap_or(Ordering::Equal)),
+        Sort::DateDesc => match (a.date, b.date) {
+            (Some(x), Some(y)) => y.cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        }
+        .then_with(|| b.score.partial_cmp(&a.score).unwrap_or(Ordering::Equal)),
+    }
+}
+
+/// Reads article ids from the id fast field, one column per segment.
+pub struct IdReader {
+    columns: Vec<Option<tantivy::columnar::StrColumn>>,
+}
+
+impl IdReader {
+    pub fn new(searcher: &Searcher) -> IdReader {
+        IdReader {
+            columns: searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.fast_fields().str("id").ok().flatten())
+                .collect(),
+        }
+    }
+
+    /// The id of a document.
+    pub fn id(&self, addr: DocAddress) -> String {
+        let mut out = String::new();
+        if let Some(Some(col)) = self.columns.get(addr.segment_ord as usize)
+            && let Some(ord) = col.term_ords(addr.doc_id).next()
+        {
+            let _ = col.ord_to_str(ord, &mut out);
+        }
+        out
+    }
+}
+
+/// Sorts hits by `sort`, ties broken by article id so the order is stable.
+/// Only the first `keep` are fully ordered (all when None).
+pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdReader) {
+    let cmp = |a: &RawHit, b: &RawHit| compare(sort, a, b);
+    if let Some(k) = keep
+        && k < hits.len()
+    {
+        // Keep the best k plus every hit tied with the k-th, then sort those.
+        hits.select_nth_unstable_by(k, cmp);
+        let pivot = hits[k];
+        let mut rest: Vec<RawHit> = hits[k..]
+            .iter()
+            .copied()
+            .filter(|h| cmp(h, &pivot) == Ordering::Equal)
+            .collect();
+        hits.truncate(k);
+        hits.append(&mut rest);
+    }
+    hits.sort_by(cmp);
+    // Break ties by id within each run of equal keys.
+    let mut i = 0;
+    while i < hits.len() {
+        let mut j = i + 1;
+        while j < hits.len() && cmp(&hits[i], &hits[j]) == Ordering::Equal {
+            j += 1;
+        }
+        if j - i > 1 {
+            let mut run: Vec<(String, RawHit)> =
+                hits[i..j].iter().map(|h| (ids.id(h.addr), *h)).collect();
+            run.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, (_, h)) in run.into_iter().enumerate() {
+                hits[i + k] = h;
+            }
+        }
+        i = j;
+    }
+    if let Some(k) = keep {
+        hits.truncate(k);
+    }
+}
+
+/// Entities of a hit, per type.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct HitEntities {
+    pub person: Vec<String>,
+    pub org: Vec<String>,
+    pub location: Vec<String>,
+    pub misc: Vec<String>,
+}
+
+impl HitEntities {
+    pub fn of(&self, t: EntityType) -> &[String] {
+        match t {
+            EntityType::Person => &self.person,
+            EntityType::Org => &self.org,
+            EntityType::Location => &self.location,
+            EntityType::Misc => &self.misc,
+        }
+    }
+}
+
+/// One search hit, as shown and exported.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f32,
+    pub id: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub source: Option<String>,
+    pub url: Option<String>,
+    pub category: Option<String>,
+    pub snippet: String,
+    pub entities: HitEntities,
+    /// Byte ranges of matched terms in `snippet`.
+    #[serde(skip)]
+    pub highlights: Vec<std::ops::Range<usize>>,
+    #[serde(skip)]
+    pub body: String,
+}
+
+/// Reads stored fields and makes snippets for hits.
+pub struct HitReader<'a> {
+    news: &'a NewsIndex,
+    searcher: &'a Searcher,
+    snippets: Option<SnippetGenerator>,
+    snippet_chars: usize,
+}
+
+impl<'a> HitReader<'a> {
+    /// `snippet_chars` 0: no snippets.
+    pub fn new(
+        news: &'a NewsIndex,
+        searcher: &'a Searcher,
+        query: &dyn Query,
+        snippet_chars: usize,
+    ) -> Result<Self> {
+        let snippets = if snippet_chars > 0 {
+            let mut g = SnippetGenerator::create(searcher, query, news.fields.body)?;
+            g.set_max_num_chars(snippet_chars);
+            Some(g)
+        } else {
+            None
+        };
+        Ok(HitReader {
+            news,
+            searcher,
+            snippets,
+            snippet_chars,
+        })
+    }
+
+    /// Reads one hit.
+    pub fn read(&self, rank: usize, raw: &RawHit) -> Result<Hit> {
+        let f = &self.news.fields;
+        let doc: TantivyDocument = self.searcher.doc(raw.addr)?;
+        let text = |field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let body = text(f.body).unwrap_or_default();
+        let mut entities = HitEntities::default();
+        for v in doc.get_all(f.facet) {
+            let Some(facet) = v.as_facet() else { continue };
+            let Ok(facet) = Facet::from_encoded(facet.as_bytes().to_vec()) else {
+                continue;
+            };
+            let parts: Vec<&str> = facet.to_path();
+            if parts.len() != 2 {
+                continue;
+            }
+            let name = parts[1].to_string();
+            match parts[0] {
+                "person" => entities.person.push(name),
+                "org" => entities.org.push(name),
+                "location" => entities.location.push(name),
+                "misc" => entities.misc.push(name),
+                _ => {}
+            }
+        }
+        let (snippet, highlights) = match &self.snippets {
+            Some(g) => {
+                let s = g.snippet(&body);
+                if s.fragment().is_empty() {
+                    (lead(&body, self.snippet_chars), Vec::new())
+                } else {
+                    (s.fragment().to_string(), s.highlighted().to_vec())
+                }
+            }
+            None => (String::new(), Vec::new()),
+        };
+        let (snippet, highlights) = flatten_whitespace(&snippet, &highlights);
+        Ok(Hit {
+            rank,
+            score: raw.score,
+            id: text(f.id).unwrap_or_default(),
+            title: text(f.title).unwrap_or_default(),
+            date: raw.date.map(format_rfc3339),
+            source: text(f.source),
+            url: text(f.url),
+            category: text(f.category),
+            snippet,
+            entities,
+            highlights,
+            body,
+        })
+    }
+}
+
+/// The first `max` characters of a text, cut at a word boundary.
+fn lead(text: &str, max: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            let head = &text[..cut];
+            let end = head.rfind(char::is_whitespace).unwrap_or(cut);
+            head[..end].trim_end().to_string()
+        }
+    }
+}
+
+/// Replaces runs of whitespace by one space, moving highlight ranges along.
+fn flatten_whitespace(
+    s: &str,
+    ranges: &[std::ops::Range<usize>],
+) -> (String, Vec<std::ops::Range<usize>>) {
+    let mut out = String::with_capacity(s.len());
+    let mut map = vec![0usize; s.len() + 1];
+    let mut in_space = false;
+    for (i, c) in s.char_indices() {
+        map[i] = out.len();
+        if c.is_whitespace() {
+            if !in_space {
+                out.push(' ');
+            }
+            in_space = true;
+        } else {
+            out.push(c);
+            in_space = false;
+        }
+    }
+    map[s.len()] = out.len();
+    let trimmed_start = out.len() - out.trim_start().len();
+    let new_ranges = ranges
+        .iter()
+        .map(|r| {
+            map[r.start].saturating_sub(trimmed_start)..map[r.end].saturating_sub(trimmed_start)
+        })
+        .collect();
+    (out.trim().to_string(), new_ranges)
+}
+
+/// Facet counts per kind: (name, article count), most frequent first.
+pub type FacetCounts = Vec<(String, Vec<(String, u64)>)>;
+
+/// The facets a user may ask for.
+pub const FACET_KINDS: &[&str] = &["person", "org", "location", "misc", "source", "category"];
+
+/// A search's answer.
+pub struct SearchResult {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: FacetCounts,
+}
+
+/// What to show of a search.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub limit: usize,
+    pub offset: usize,
+    pub facets: Vec<String>,
+    pub facet_size: usize,
+    pub snippet_chars: usize,
+}
+
+/// Runs a search: ranks all hits, counts facets over all of them, reads
+/// the requested page.
+pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<SearchResult> {
+    let searcher = news.searcher()?;
+    let query = request.build(news)?;
+    let mut facet_collector = FacetCollector::for_field("facet");
+    for kind in &page.facets {
+        facet_collector.add_facet(Facet::from_path([kind.as_str()]));
+    }
+    let scoring = request.query.is_some();
+    let (mut hits, total, facet_counts) =
+        searcher.search(&*query, &(AllHits { scoring }, Count, facet_collector))?;
+    let ids = IdReader::new(&searcher);
+    order(
+        &mut hits,
+        request.sort,
+        Some(page.offset + page.limit),
+        &ids,
+    );
+    let reader = HitReader::new(news, &searcher, &*query, page.snippet_chars)?;
+    let mut out = Vec::new();
+    for (i, raw) in hits.iter().enumerate().skip(page.offset) {
+        out.push(reader.read(i + 1, raw)?);
+    }
+    let facets = page
+        .facets
+        .iter()
+        .map(|kind| {
+            let top = facet_counts
+                .top_k(Facet::from_path([kind.as_str()]), page.facet_size)
+                .into_iter()
+                .map(|(facet, n)| {
+                    let path = facet.to_path();
+                    (path.last().map(|s| s.to_string()).unwrap_or_default(), n)
+                })
+                .collect();
+            (kind.clone(), top)
+        })
+        .collect();
+    Ok(SearchResult {
+        total,
+        hits: out,
+        facets,
+    })
+}
+
+/// Every hit of a request, ordered, before reading stored fields.
+pub fn all_hits(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
+    let query = request.build(news)?;
+    let mut hits = searcher.search(
+        &*query,
+        &AllHits {
+            scoring: request.query.is_some(),
+        },
+    )?;
+    let ids = IdReader::new(searcher);
+    order(&mut hits, request.sort, None, &ids);
+    Ok((query, hits))
+}
+
+/// The value of a stored text field, for callers outside this module.
+pub fn stored_str(doc: &TantivyDocument, field: tantivy::schema::Field) -> Option<String> {
+    doc.get_first(field)
+        .and_then(|v| v.as_str())
+        .map(str::to_string)
+}
+
+/// Day of a hit's date, for compact displays.
+pub fn day(date: &Option<String>) -> String {
+    date.as_deref()
+        .and_then(crate::ingest::date::parse_date)
+        .map(format_day)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lead_cuts_at_a_word() {
+        assert_eq!(lead("one two three", 9), "one two");
+        assert_eq!(lead("short", 100), "short");
+    }
+
+    #[test]
+    fn whitespace_is_flattened_and_highlights_follow() {
+        let (s, r) = flatten_whitespace("a\n\n  bc d", &[5..7]);
+        assert_eq!(s, "a bc d");
+        assert_eq!(&s[r[0].clone()], "bc");
+    }
+
+    #[test]
+    fn sort_parses() {
+        assert_eq!(Sort::parse("-date").unwrap(), Sort::DateDesc);
+        assert!(Sort::parse("size").is_err());
+    }
+}

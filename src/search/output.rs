@@ -1,0 +1,211 @@
+//! Rendering of a search result: hits and facet counts in, text out as a
+//! table (for people), JSON, JSON lines or CSV (for programs).
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::{Hit, SearchResult, day};
+use crate::export::{Format as RowFormat, RowWriter, format_score, parse_columns};
+
+/// Output formats of `newsdex search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> crate::error::Result<Format> {
+        match s {
+            "table" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "jsonl" | "ndjson" => Ok(Format::Jsonl),
+            "csv" => Ok(Format::Csv),
+            other => Err(crate::error::Error::Usage(format!(
+                "--format: expected table, json, jsonl or csv, got {other:?}"
+            ))),
+        }
+    }
+}
+
+/// The JSON object of one hit.
+pub fn hit_json(hit: &Hit) -> Value {
+    json!({
+        "rank": hit.rank,
+        "score": ((hit.score as f64) * 1e4).round() / 1e4,
+        "id": hit.id,
+        "title": hit.title,
+        "date": hit.date,
+        "source": hit.source,
+        "url": hit.url,
+        "category": hit.category,
+        "snippet": hit.snippet,
+        "entities": hit.entities,
+    })
+}
+
+/// Facet counts as JSON: `{"person": [{"name": .., "count": ..}], ..}`.
+pub fn facets_json(result: &SearchResult) -> Value {
+    let mut obj = serde_json::Map::new();
+    for (kind, counts) in &result.facets {
+        obj.insert(
+            kind.clone(),
+            Value::Array(
+                counts
+                    .iter()
+                    .map(|(name, n)| json!({"name": name, "count": n}))
+                    .collect(),
+            ),
+        );
+    }
+    Value::Object(obj)
+}
+
+/// Writes a search result in `format`. `color`: highlight matches with ANSI
+/// colours (table only). `width`: terminal width for the table.
+pub fn write(
+    out: &mut dyn Write,
+    result: &SearchResult,
+    format: Format,
+    offset: usize,
+    color: bool,
+    width: usize,
+) -> std::io::Result<()> {
+    match format {
+        Format::Json => {
+            let v = json!({
+                "total": result.total,
+                "offset": offset,
+                "hits": result.hits.iter().map(hit_json).collect::<Vec<_>>(),
+                "facets": facets_json(result),
+            });
+            serde_json::to_writer_pretty(&mut *out, &v)?;
+            writeln!(out)
+        }
+        Format::Jsonl => {
+            for h in &result.hits {
+                serde_json::to_writer(&mut *out, &hit_json(h))?;
+                writeln!(out)?;
+            }
+            Ok(())
+        }
+        Format::Csv => {
+            let cols = parse_columns(None).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let mut w = RowWriter::new(&mut *out, RowFormat::Csv, cols)?;
+            for h in &result.hits {
+                w.write(h)?;
+            }
+            w.finish()?;
+            Ok(())
+        }
+        Format::Table => table(out, result, offset, color, width),
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let s: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let cut: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{cut}…")
+}
+
+fn table(
+    out: &mut dyn Write,
+    result: &SearchResult,
+    offset: usize,
+    color: bool,
+    width: usize,
+) -> std::io::Result<()> {
+    let (bold, hl, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[1;31m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "", "")
+    };
+    let source_w = result
+        .hits
+        .iter()
+        .map(|h| h.source.as_deref().unwrap_or("-").chars().count().min(16))
+        .max()
+        .unwrap_or(1)
+        .max(6);
+    let id_w = result
+        .hits
+        .iter()
+        .map(|h| h.id.chars().count().min(24))
+        .max()
+        .unwrap_or(2)
+        .max(2);
+    if !result.hits.is_empty() {
+        writeln!(
+            out,
+            "{bold}{:>4}  {:>8}  {:<10}  {:<source_w$}  {:<id_w$}  title{reset}",
+            "#", "score", "date", "source", "id"
+        )?;
+    }
+    for h in &result.hits {
+        let date = day(&h.date);
+        let fixed = 4 + 2 + 8 + 2 + 10 + 2 + source_w + 2 + id_w + 2;
+        let title_w = width.saturating_sub(fixed).max(20);
+        let title = if h.title.is_empty() {
+            "(untitled)".to_string()
+        } else {
+            truncate(&h.title, title_w)
+        };
+        writeln!(
+            out,
+            "{:>4}  {:>8}  {:<10}  {:<source_w$}  {:<id_w$}  {bold}{}{reset}",
+            h.rank,
+            format_score(h.score),
+            if date.is_empty() { "-" } else { &date },
+            truncate(h.source.as_deref().unwrap_or("-"), source_w),
+            truncate(&h.id, id_w),
+            title
+        )?;
+        if !h.snippet.is_empty() {
+            let mut s = String::new();
+            let mut at = 0;
+            for r in &h.highlights {
+                if r.start < at || r.end > h.snippet.len() {
+                    continue;
+                }
+                s.push_str(&h.snippet[at..r.start]);
+                s.push_str(hl);
+                s.push_str(&h.snippet[r.clone()]);
+                s.push_str(reset);
+                at = r.end;
+            }
+            s.push_str(&h.snippet[at..]);
+            writeln!(out, "      {dim}…{reset}{s}{dim}…{reset}")?;
+        }
+    }
+    let shown = result.hits.len();
+    if shown == 0 {
+        writeln!(
+            out,
+            "{} hits (none shown from offset {offset})",
+            result.total
+        )?;
+    } else {
+        writeln!(
+            out,
+            "{bold}{} hit{}{reset} (showing {}-{})",
+            result.total,
+            if result.total == 1 { "" } else { "s" },
+            offset + 1,
+            offset + shown
+        )?;
+    }
+    for (kind, counts) in &result.facets {
+        if counts.is_empty() {
+            continue;
+        }
+        let list: Vec<String> = counts.iter().map(|(n, c)| format!("{n} ({c})")).collect();
+        writeln!(out, "{bold}{kind}:{reset} {}", list.join(", "))?;
+    }
+    Ok(())
+}

