@@ -247,10 +247,13 @@ pub struct NerTrainArgs {
     /// Folder of gazetteers: TYPE.NAME.txt files, one name per line.
     #[arg(long, default_value = "data/ner/gazetteers")]
     pub gazetteers: PathBuf,
-    #[arg(long, default_value_t = 12)]
+    #[arg(long, default_value_t = 25)]
     pub epochs: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// Share of features dropped at random per token while training.
+    #[arg(long, default_value_t = 0.3)]
+    pub dropout: f64,
 }
 
 #[derive(Debug, Args)]

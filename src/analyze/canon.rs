@@ -170,8 +170,8 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
 }
 
 /// Gives ALL-CAPS words their usual casing: as written elsewhere in the
-/// article, else as usually written in news, else capitalised (words of up
-/// to 4 letters stay as acronyms).
+/// article, else as usually written in news, else capitalised. Words that
+/// look like acronyms stay: up to 4 letters, or few vowels ("UNHCR").
 pub fn recase(tokens: &mut [String], doc_forms: &HashMap<String, String>, lexicon: &Lexicon) {
     for tok in tokens.iter_mut() {
         if !is_caps(tok) || tok.chars().filter(|c| c.is_alphabetic()).count() < 2 {
@@ -182,10 +182,16 @@ pub fn recase(tokens: &mut [String], doc_forms: &HashMap<String, String>, lexico
             *tok = f.clone();
         } else if let Some(f) = lexicon.usual_form(&lower) {
             *tok = f.to_string();
-        } else if tok.chars().count() > 4 {
+        } else if !looks_like_acronym(tok) {
             *tok = capitalise(&lower);
         }
     }
+}
+
+fn looks_like_acronym(word: &str) -> bool {
+    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
+    let vowels = letters.iter().filter(|c| "AEIOUY".contains(**c)).count();
+    letters.len() <= 4 || vowels * 4 < letters.len()
 }
 
 /// Upper-cases the first letter of each hyphen- or apostrophe-separated part.

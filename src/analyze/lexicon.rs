@@ -167,7 +167,8 @@ mod tests {
         );
         lex.add_name(EntityType::Location, &["york".into()]);
         let words = vec!["in", "New", "York", "City", "today"];
-        let doc = Doc::new(words, std::iter::once(true).chain(std::iter::repeat(false)));
+        let n = words.len();
+        let doc = Doc::new(words, (0..n).map(|i| i == 0));
         let infos = doc.infos(&lex);
         let loc = 4 * EntityType::Location as u16;
         assert_eq!(infos[0].gazetteer, 0);

@@ -11,6 +11,23 @@ use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
 
+/// Tags prepared tokens: first pass, then the stacked pass if there is one.
+pub fn tag_infos(
+    w1: &Weights,
+    w2: Option<&Weights>,
+    infos: &[super::ner::TokenInfo],
+    sentences: &[usize],
+) -> Vec<Label> {
+    let first = decode(&mut &*w1, infos, sentences, None);
+    match w2 {
+        None => first,
+        Some(w2) => {
+            let agg = super::ner::aggregate(infos, sentences, &first);
+            decode(&mut &*w2, infos, sentences, Some(&agg))
+        }
+    }
+}
+
 /// The model shipped inside the binary (empty in a build made before any
 /// model was trained).
 static EMBEDDED: &[u8] = include_bytes!("../../data/ner/model.bin");
@@ -18,6 +35,8 @@ static EMBEDDED: &[u8] = include_bytes!("../../data/ner/model.bin");
 /// A trained tagger: weights plus the lexicon its features read.
 pub struct Model {
     pub weights: Weights,
+    /// Second, stacked pass (reads first-pass labels), if trained.
+    pub weights2: Option<Weights>,
     pub lexicon: Lexicon,
     /// `ner-` and 12 hex digits of a hash of the model bytes.
     pub version: String,
@@ -62,42 +81,19 @@ impl Model {
     /// Tags one document of words with sentence starts.
     pub fn tag(&self, doc: &Doc<'_>) -> Vec<Label> {
         let infos = doc.infos(&self.lexicon);
-        decode(&mut &self.weights, &infos, &doc.sentences)
+        tag_infos(
+            &self.weights,
+            self.weights2.as_ref(),
+            &infos,
+            &doc.sentences,
+        )
     }
 
     /// Serialises the model (deflate-compressed, weights as 16-bit integers).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut body = Vec::new();
         put_str(&mut body, &self.info);
-        // Weights: one scale for all, each weight as i16.
-        let max = self
-            .weights
-            .w
-            .iter()
-            .fold(0f32, |m, w| m.max(w.abs()))
-            .max(1e-9);
-        let scale = max / 32767.0;
-        body.extend_from_slice(&scale.to_le_bytes());
-        let nrows = self.weights.len();
-        put_u32(&mut body, nrows as u32);
-        let mut rows: Vec<(u64, u32)> = self
-            .weights
-            .keys
-            .iter()
-            .zip(&self.weights.rows)
-            .filter(|(k, _)| **k != 0)
-            .map(|(k, r)| (*k, *r))
-            .collect();
-        rows.sort_unstable();
-        for (key, _) in &rows {
-            body.extend_from_slice(&key.to_le_bytes());
-        }
-        for (_, r) in &rows {
-            let r = *r as usize * NLABELS;
-            for w in &self.weights.w[r..r + NLABELS] {
-                body.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
-            }
-        }
+        put_weights(&mut body, &self.weights);
         // Lexicon, in sorted order so the same model gives the same bytes.
         let lex = &self.lexicon;
         let mut clusters: Vec<_> = lex.clusters.iter().collect();
@@ -125,6 +121,10 @@ impl Model {
             body.extend_from_slice(&key.to_le_bytes());
             body.push(*types);
         }
+        body.push(self.weights2.is_some() as u8);
+        if let Some(w2) = &self.weights2 {
+            put_weights(&mut body, w2);
+        }
         let mut out = Vec::with_capacity(body.len() / 2);
         out.extend_from_slice(MAGIC);
         let mut enc = flate2::write::ZlibEncoder::new(out, flate2::Compression::new(6));
@@ -145,29 +145,7 @@ impl Model {
             .map_err(|e| bad(&e.to_string()))?;
         let mut r = Reader { b: &body, at: 0 };
         let info = r.str().ok_or_else(|| bad("truncated"))?;
-        let scale = f32::from_le_bytes(
-            r.take(4)
-                .ok_or_else(|| bad("truncated"))?
-                .try_into()
-                .unwrap_or_default(),
-        );
-        let nrows = r.u32().ok_or_else(|| bad("truncated"))? as usize;
-        let keys_bytes = r.take(nrows * 8).ok_or_else(|| bad("truncated weights"))?;
-        let w_bytes = r
-            .take(nrows * NLABELS * 2)
-            .ok_or_else(|| bad("truncated weights"))?;
-        let mut rows = Vec::with_capacity(nrows);
-        for i in 0..nrows {
-            let key =
-                u64::from_le_bytes(keys_bytes[i * 8..i * 8 + 8].try_into().unwrap_or_default());
-            let mut row = [0f32; NLABELS];
-            for (l, x) in row.iter_mut().enumerate() {
-                let o = (i * NLABELS + l) * 2;
-                *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]) as f32 * scale;
-            }
-            rows.push((key, row));
-        }
-        let weights = Weights::from_rows(rows);
+        let weights = read_weights(&mut r).ok_or_else(|| bad("truncated weights"))?;
         let mut lexicon = Lexicon::default();
         let n = r.u32().ok_or_else(|| bad("truncated clusters"))?;
         for _ in 0..n {
@@ -191,14 +169,64 @@ impl Model {
             let key = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
             lexicon.gazetteer.insert(key, e[8]);
         }
+        let weights2 = match r.take(1) {
+            Some([1]) => {
+                Some(read_weights(&mut r).ok_or_else(|| bad("truncated second-pass weights"))?)
+            }
+            _ => None,
+        };
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         Ok(Model {
             weights,
+            weights2,
             lexicon,
             version: format!("ner-{:012x}", hash >> 16),
             info,
         })
     }
+}
+
+/// Weights: one scale for all, sorted keys, each weight as i16.
+fn put_weights(body: &mut Vec<u8>, weights: &Weights) {
+    let max = weights.w.iter().fold(0f32, |m, w| m.max(w.abs())).max(1e-9);
+    let scale = max / 32767.0;
+    body.extend_from_slice(&scale.to_le_bytes());
+    let mut rows: Vec<(u64, u32)> = weights
+        .keys
+        .iter()
+        .zip(&weights.rows)
+        .filter(|(k, _)| **k != 0)
+        .map(|(k, r)| (*k, *r))
+        .collect();
+    rows.sort_unstable();
+    put_u32(body, rows.len() as u32);
+    for (key, _) in &rows {
+        body.extend_from_slice(&key.to_le_bytes());
+    }
+    for (_, r) in &rows {
+        let r = *r as usize * NLABELS;
+        for w in &weights.w[r..r + NLABELS] {
+            body.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
+        }
+    }
+}
+
+fn read_weights(r: &mut Reader<'_>) -> Option<Weights> {
+    let scale = f32::from_le_bytes(r.take(4)?.try_into().ok()?);
+    let nrows = r.u32()? as usize;
+    let keys_bytes = r.take(nrows.checked_mul(8)?)?;
+    let w_bytes = r.take(nrows.checked_mul(NLABELS * 2)?)?;
+    let mut rows = Vec::with_capacity(nrows);
+    for i in 0..nrows {
+        let key = u64::from_le_bytes(keys_bytes[i * 8..i * 8 + 8].try_into().ok()?);
+        let mut row = [0f32; NLABELS];
+        for (l, x) in row.iter_mut().enumerate() {
+            let o = (i * NLABELS + l) * 2;
+            *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]) as f32 * scale;
+        }
+        rows.push((key, row));
+    }
+    Some(Weights::from_rows(rows))
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
@@ -251,7 +279,8 @@ mod tests {
         lexicon.casing.insert("said".into(), (1, "said".into()));
         lexicon.add_name(EntityType::Location, &["new".into(), "york".into()]);
         let model = Model {
-            weights: Weights::from_rows(rows),
+            weights: Weights::from_rows(rows.clone()),
+            weights2: Some(Weights::from_rows(rows[..10].to_vec())),
             lexicon,
             version: String::new(),
             info: "{\"test\":true}".into(),
@@ -261,6 +290,7 @@ mod tests {
         let back = Model::from_bytes(&bytes).unwrap();
         assert_eq!(back.info, model.info);
         assert_eq!(back.weights.len(), 199);
+        assert_eq!(back.weights2.as_ref().map(Weights::len), Some(10));
         for k in 1..200u64 {
             let row = back.weights.row(hash_str(&k.to_string())).unwrap();
             assert!((row[(k % 17) as usize] - k as f32 / 10.0).abs() < 0.01);

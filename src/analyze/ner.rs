@@ -127,6 +127,9 @@ pub struct TokenInfo {
     pub sent_start: bool,
     /// The sentence is written in capitals (a headline).
     pub caps_sentence: bool,
+    /// The sentence looks like a table row (results, prices): numbers and
+    /// names, hardly any lower-case words.
+    pub table: bool,
     /// First letter upper-case.
     pub capitalised: bool,
     /// The lower-cased word occurs capitalised mid-sentence elsewhere in the
@@ -247,9 +250,19 @@ impl<'a> Doc<'a> {
                 }
             }
             let caps_sentence = lettered >= 2 && caps * 10 >= lettered * 8;
+            let numbers = self.words[a..b]
+                .iter()
+                .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))
+                .count();
+            let lower = self.words[a..b]
+                .iter()
+                .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
+                .count();
+            let table = numbers >= 1 && lower * 5 <= (b - a) && b - a >= 2;
             for (i, info) in infos.iter_mut().enumerate().take(b).skip(a) {
                 info.sent_start = i == a;
                 info.caps_sentence = caps_sentence;
+                info.table = table;
             }
         }
         for (i, w) in self.words.iter().enumerate() {
@@ -334,6 +347,29 @@ mod t {
     pub const HIST: u64 = 104;
     pub const HIST_S0: u64 = 105;
     pub const P1_C0: u64 = 106;
+    pub const SEEN: u64 = 107;
+    pub const IN_ENTITY: u64 = 108;
+    pub const IN_ENTITY_S0: u64 = 109;
+    // Second-pass templates.
+    pub const A_OWN: u64 = 200;
+    pub const A_OWN_L0: u64 = 201;
+    pub const A_CTX: u64 = 202;
+    pub const A_TOKEN: u64 = 203;
+    pub const A_TOKEN_S0: u64 = 204;
+    pub const A_TOKEN_OWN: u64 = 205;
+    pub const A_ENTITY: u64 = 206;
+    pub const A_ENTITY_OWN: u64 = 207;
+    pub const A_SUPER: u64 = 208;
+    pub const A_SUPER_S0: u64 = 209;
+    pub const L0_SP1: u64 = 56;
+    pub const SM1_L0: u64 = 57;
+    pub const CM2: u64 = 58;
+    pub const CP2: u64 = 59;
+    pub const CM1_C0: u64 = 60;
+    pub const C0_CP1: u64 = 61;
+    pub const TABLE_L0: u64 = 62;
+    pub const TABLE_S0: u64 = 63;
+    pub const TABLE_C0: u64 = 64;
 }
 
 /// Appends the label-independent features of token `i` to `out`.
@@ -344,9 +380,9 @@ pub fn static_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &
         (j >= a as isize && j < b as isize).then(|| &infos[j as usize])
     };
     const NONE: u64 = 0x0BAD;
-    let lower = |j: isize| get(j).map_or(NONE + j as u64, |t| t.lower);
-    let shape = |j: isize| get(j).map_or(NONE + j as u64, |t| t.short_shape);
-    let flags = (x.sent_start as u64) | (x.caps_sentence as u64) << 1;
+    let lower = |j: isize| get(j).map_or(NONE.wrapping_add(j as u64), |t| t.lower);
+    let shape = |j: isize| get(j).map_or(NONE.wrapping_add(j as u64), |t| t.short_shape);
+    let flags = (x.sent_start as u64) | (x.caps_sentence as u64) << 1 | (x.table as u64) << 3;
     out.push(feat(t::BIAS, 0));
     out.push(feat(t::W0, x.word));
     out.push(feat(t::L0, x.lower));
@@ -384,6 +420,26 @@ pub fn static_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &
         ));
     }
     out.push(feat2(t::C0_SS, x.clusters[1] as u64, x.short_shape));
+    if x.table {
+        out.push(feat2(t::TABLE_L0, x.lower, 1));
+        out.push(feat2(t::TABLE_S0, x.short_shape, shape(1)));
+        out.push(feat2(t::TABLE_C0, x.clusters[2] as u64, 1));
+    }
+
+    out.push(feat2(t::L0_SP1, x.lower, shape(1)));
+    out.push(feat2(t::SM1_L0, shape(-1), x.lower));
+    out.push(feat(t::CM2, get(-2).map_or(NONE, |t| t.clusters[1] as u64)));
+    out.push(feat(t::CP2, get(2).map_or(NONE, |t| t.clusters[1] as u64)));
+    out.push(feat2(
+        t::CM1_C0,
+        get(-1).map_or(NONE, |t| t.clusters[0] as u64),
+        x.clusters[0] as u64,
+    ));
+    out.push(feat2(
+        t::C0_CP1,
+        x.clusters[0] as u64,
+        get(1).map_or(NONE, |t| t.clusters[0] as u64),
+    ));
     out.push(feat2(
         t::CASE0,
         x.casing as u64,
@@ -434,6 +490,10 @@ pub struct History {
     pub p2: Option<Label>,
     /// 0: never seen before; 1: seen, always O; 2 + type: mostly this type.
     pub hist: u8,
+    /// Bit t set: the word was given type t earlier in the document.
+    pub seen: u8,
+    /// Bit t set: the word was part of a longer entity of type t earlier.
+    pub in_entity: u8,
 }
 
 /// Appends the label-dependent features of token `i`.
@@ -447,6 +507,15 @@ pub fn dynamic_features(x: &TokenInfo, h: History, out: &mut Vec<u64>) {
     out.push(feat2(t::P1_C0, p1, x.clusters[1] as u64));
     out.push(feat(t::HIST, h.hist as u64));
     out.push(feat2(t::HIST_S0, h.hist as u64, x.short_shape));
+    for b in 0..4u64 {
+        if h.seen & (1 << b) != 0 {
+            out.push(feat(t::SEEN, b));
+        }
+        if h.in_entity & (1 << b) != 0 {
+            out.push(feat(t::IN_ENTITY, b));
+            out.push(feat2(t::IN_ENTITY_S0, b, x.short_shape));
+        }
+    }
 }
 
 /// The label history of a document: per lower-cased word, how often each
@@ -454,6 +523,10 @@ pub fn dynamic_features(x: &TokenInfo, h: History, out: &mut Vec<u64>) {
 #[derive(Default)]
 pub struct DocHistory {
     counts: HashMap<u64, [u16; 5]>,
+    /// Words seen inside multi-token entities: type bits.
+    parts: HashMap<u64, u8>,
+    /// Start of the entity being read, if any.
+    open: Option<usize>,
 }
 
 impl DocHistory {
@@ -474,8 +547,41 @@ impl DocHistory {
         }
     }
 
-    /// Records the label given to a token.
-    pub fn record(&mut self, x: &TokenInfo, l: Label) {
+    /// Type bits the word was given before.
+    pub fn seen(&self, x: &TokenInfo) -> u8 {
+        if !x.capitalised {
+            return 0;
+        }
+        self.counts.get(&x.lower).map_or(0, |c| {
+            (0..4).filter(|&t| c[t] > 0).fold(0u8, |m, t| m | 1 << t)
+        })
+    }
+
+    /// Type bits of longer entities the word was part of.
+    pub fn in_entity(&self, x: &TokenInfo) -> u8 {
+        if !x.capitalised {
+            return 0;
+        }
+        self.parts.get(&x.lower).copied().unwrap_or(0)
+    }
+
+    /// Records the label given to token `i` of `infos`.
+    pub fn record(&mut self, infos: &[TokenInfo], i: usize, l: Label) {
+        let x = &infos[i];
+        match split(l) {
+            Some((_, Pos::B)) => self.open = Some(i),
+            Some((t, Pos::L)) => {
+                if let Some(s) = self.open.take() {
+                    for y in &infos[s..=i] {
+                        if y.capitalised {
+                            *self.parts.entry(y.lower).or_default() |= 1 << t as u8;
+                        }
+                    }
+                }
+            }
+            Some((_, Pos::I)) => {}
+            _ => self.open = None,
+        }
         if !x.capitalised {
             return;
         }
@@ -575,6 +681,8 @@ pub trait Scorer {
     fn observe(&mut self, _i: usize, _features: &[u64], predicted: Label) -> Label {
         predicted
     }
+    /// May remove features before scoring (training drops some at random).
+    fn prune(&mut self, _i: usize, _features: &mut Vec<u64>) {}
 }
 
 impl Scorer for &Weights {
@@ -588,6 +696,7 @@ pub fn decode<S: Scorer + ?Sized>(
     scorer: &mut S,
     infos: &[TokenInfo],
     sentences: &[usize],
+    agg: Option<&[Agg]>,
 ) -> Vec<Label> {
     let mut labels = vec![O; infos.len()];
     let mut history = DocHistory::default();
@@ -603,8 +712,14 @@ pub fn decode<S: Scorer + ?Sized>(
                 p1,
                 p2,
                 hist: history.code(&infos[i]),
+                seen: history.seen(&infos[i]),
+                in_entity: history.in_entity(&infos[i]),
             };
             dynamic_features(&infos[i], h, &mut feats);
+            if let Some(agg) = agg {
+                agg_features(&agg[i], &infos[i], &mut feats);
+            }
+            scorer.prune(i, &mut feats);
             let mut scores = [0f32; NLABELS];
             scorer.score(&feats, &mut scores);
             let last = i + 1 == b;
@@ -618,12 +733,127 @@ pub fn decode<S: Scorer + ?Sized>(
             }
             best = scorer.observe(i, &feats, best);
             labels[i] = best;
-            history.record(&infos[i], best);
+            history.record(infos, i, best);
             p2 = p1;
             p1 = Some(best);
         }
     }
     labels
+}
+
+/// What the first pass said about a token and the document around it, for
+/// the second (stacked) pass (Krishnan & Manning 2006).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Agg {
+    /// First-pass label of this token and its neighbours (99: none).
+    pub own: u8,
+    pub prev: u8,
+    pub next: u8,
+    /// Majority first-pass type (2 + type, 1: O) of the other capitalised
+    /// occurrences of this word in the document; 0: none.
+    pub token_major: u8,
+    /// Majority type of the other occurrences of the first-pass entity
+    /// containing this token; 0: none or not in an entity.
+    pub entity_major: u8,
+    /// Type bits of longer first-pass entities elsewhere that contain this
+    /// word.
+    pub super_entity: u8,
+}
+
+fn majority(counts: &[u32; 5]) -> u8 {
+    let (best, n) = (0..5)
+        .map(|t| (t, counts[t]))
+        .max_by_key(|&(t, n)| (n, 5 - t))
+        .unwrap_or((0, 0));
+    if n == 0 {
+        0
+    } else if best == 4 {
+        1
+    } else {
+        2 + best as u8
+    }
+}
+
+/// Computes the second-pass context from first-pass labels.
+pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> Vec<Agg> {
+    let n = infos.len();
+    let mut out = vec![Agg::default(); n];
+    // Token counts: lower word -> type counts (slot 4: O).
+    let mut tokens: HashMap<u64, [u32; 5]> = HashMap::new();
+    for (i, x) in infos.iter().enumerate() {
+        if x.capitalised {
+            let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
+            tokens.entry(x.lower).or_default()[slot] += 1;
+        }
+    }
+    // Entities (sentence by sentence): the word sequence hash -> type counts,
+    // and the words inside multi-word entities.
+    let mut entities: HashMap<u64, [u32; 5]> = HashMap::new();
+    let mut parts: HashMap<u64, u8> = HashMap::new();
+    let mut spans_of: Vec<Option<(usize, usize, u64)>> = vec![None; n];
+    for s in 0..sentences.len().saturating_sub(1) {
+        let (a, b) = (sentences[s], sentences[s + 1]);
+        for sp in spans(&labels[a..b]) {
+            let (st, en) = (sp.start + a, sp.end + a);
+            let key = infos[st..en].iter().fold(0x51u64, |h, x| mix(h, x.lower));
+            entities.entry(key).or_default()[sp.kind as usize] += 1;
+            if en - st > 1 {
+                for x in &infos[st..en] {
+                    *parts.entry(x.lower).or_default() |= 1 << sp.kind as u8;
+                }
+            }
+            for slot in spans_of.iter_mut().take(en).skip(st) {
+                *slot = Some((st, en, key));
+            }
+        }
+    }
+    for i in 0..n {
+        let x = &infos[i];
+        let a = &mut out[i];
+        a.own = labels[i];
+        a.prev = if i > 0 { labels[i - 1] } else { 99 };
+        a.next = if i + 1 < n { labels[i + 1] } else { 99 };
+        if x.capitalised
+            && let Some(c) = tokens.get(&x.lower)
+        {
+            let mut c = *c;
+            let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
+            c[slot] -= 1;
+            a.token_major = majority(&c);
+        }
+        if let Some((st, en, key)) = spans_of[i] {
+            if let Some(c) = entities.get(&key) {
+                let mut c = *c;
+                if let Some((t, _)) = split(labels[st]) {
+                    c[t as usize] = c[t as usize].saturating_sub(1);
+                }
+                a.entity_major = majority(&c);
+            }
+            let _ = en;
+        }
+        if x.capitalised {
+            a.super_entity = parts.get(&x.lower).copied().unwrap_or(0);
+        }
+    }
+    out
+}
+
+/// Appends the second-pass features of a token.
+pub fn agg_features(a: &Agg, x: &TokenInfo, out: &mut Vec<u64>) {
+    out.push(feat(t::A_OWN, a.own as u64));
+    out.push(feat2(t::A_OWN_L0, a.own as u64, x.lower));
+    out.push(feat2(
+        t::A_CTX,
+        mix(a.prev as u64, a.own as u64),
+        a.next as u64,
+    ));
+    out.push(feat(t::A_TOKEN, a.token_major as u64));
+    out.push(feat2(t::A_TOKEN_S0, a.token_major as u64, x.short_shape));
+    out.push(feat2(t::A_TOKEN_OWN, a.token_major as u64, a.own as u64));
+    out.push(feat(t::A_ENTITY, a.entity_major as u64));
+    out.push(feat2(t::A_ENTITY_OWN, a.entity_major as u64, a.own as u64));
+    out.push(feat(t::A_SUPER, a.super_entity as u64));
+    out.push(feat2(t::A_SUPER_S0, a.super_entity as u64, x.short_shape));
 }
 
 /// A span of tokens `[start, end)` tagged with a type.
@@ -786,7 +1016,7 @@ mod tests {
             rows.push((f, r));
         }
         let w = Weights::from_rows(rows);
-        let labels = decode(&mut &w, &infos, &doc.sentences);
+        let labels = decode(&mut &w, &infos, &doc.sentences, None);
         for s in 0..doc.sentences.len() - 1 {
             let (a, b) = (doc.sentences[s], doc.sentences[s + 1]);
             let mut prev = None;

@@ -8,9 +8,10 @@ use std::path::Path;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
-use super::model::Model;
+use super::model::{Model, tag_infos};
 use super::ner::{
-    Doc, Label, NLABELS, O, Pos, Scorer, Span, TokenInfo, Weights, decode, label, spans,
+    Agg, Doc, Label, NLABELS, O, Pos, Scorer, Span, TokenInfo, Weights, aggregate, decode, label,
+    spans,
 };
 use crate::error::{Error, Result};
 
@@ -63,10 +64,10 @@ pub fn parse_conll(reader: impl BufRead) -> std::io::Result<Vec<ConllDoc>> {
         }
         let cols: Vec<&str> = trimmed.split_whitespace().collect();
         if cols[0] == "-DOCSTART-" {
-            if !sentence.is_empty() {
-                if let Some(d) = docs.last_mut() {
-                    d.sentences.push(std::mem::take(&mut sentence));
-                }
+            if !sentence.is_empty()
+                && let Some(d) = docs.last_mut()
+            {
+                d.sentences.push(std::mem::take(&mut sentence));
             }
             if docs
                 .last()
@@ -263,12 +264,26 @@ impl Scores {
 }
 
 /// Tags every document and scores the predictions against the gold tags.
-pub fn evaluate(weights: &Weights, lexicon: &Lexicon, docs: &[ConllDoc]) -> Scores {
+pub fn evaluate(model: &Model, docs: &[ConllDoc]) -> Scores {
+    evaluate_with(
+        &model.weights,
+        model.weights2.as_ref(),
+        &model.lexicon,
+        docs,
+    )
+}
+
+fn evaluate_with(
+    w1: &Weights,
+    w2: Option<&Weights>,
+    lexicon: &Lexicon,
+    docs: &[ConllDoc],
+) -> Scores {
     let mut scores = Scores::default();
     for d in docs {
         let doc = d.doc();
         let infos = doc.infos(lexicon);
-        let labels = decode(&mut &*weights, &infos, &doc.sentences);
+        let labels = tag_infos(w1, w2, &infos, &doc.sentences);
         let predicted: Vec<_> = sentence_spans(&labels, &doc.sentences)
             .into_iter()
             .map(|s| (s.start, s.end, s.kind.conll().to_string()))
@@ -331,6 +346,9 @@ struct Pass<'a> {
     trainer: &'a mut Trainer,
     gold: &'a [Label],
     mistakes: usize,
+    /// Drop each feature with this probability (in 1/65536), seeded.
+    dropout: u64,
+    seed: u64,
 }
 
 impl Scorer for Pass<'_> {
@@ -342,6 +360,17 @@ impl Scorer for Pass<'_> {
                 }
             }
         }
+    }
+
+    fn prune(&mut self, i: usize, features: &mut Vec<u64>) {
+        if self.dropout == 0 {
+            return;
+        }
+        let salt = self.seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        features.retain(|&f| {
+            let h = (f ^ salt).wrapping_mul(0xD6E8_FEB8_6659_FD93);
+            (h >> 48) >= self.dropout
+        });
     }
 
     fn observe(&mut self, i: usize, features: &[u64], predicted: Label) -> Label {
@@ -385,11 +414,11 @@ impl Trainer {
             let r = r as usize;
             let mut row = [0f32; NLABELS];
             let mut keep = false;
-            for l in 0..NLABELS {
+            for (l, x) in row.iter_mut().enumerate() {
                 let total =
                     self.total[r][l] + (self.clock - self.stamp[r][l]) as f64 * self.w[r][l] as f64;
-                row[l] = (total / c) as f32;
-                keep |= row[l].abs() > 1e-3;
+                *x = (total / c) as f32;
+                keep |= x.abs() > 1e-3;
             }
             if keep {
                 rows.push((key, row));
@@ -404,30 +433,34 @@ impl Trainer {
 pub struct TrainConfig {
     pub epochs: usize,
     pub seed: u64,
+    /// Share of features dropped at random for each token in training.
+    pub dropout: f64,
 }
 
-/// Trains a model; `report` receives a line per epoch. The epoch with the
-/// best dev F1 is kept.
-pub fn train(
-    train_docs: &[ConllDoc],
-    dev_docs: &[ConllDoc],
-    lexicon: Lexicon,
+/// A training document: token information, sentence starts, gold labels,
+/// and (for the second pass) the first pass's view.
+struct Prepared {
+    infos: Vec<TokenInfo>,
+    sentences: Vec<usize>,
+    gold: Vec<Label>,
+    agg: Option<Vec<Agg>>,
+}
+
+/// Trains one pass for `epochs` over `docs`; with `dev`, scores each epoch
+/// and keeps the best. Returns the weights and the epoch they are from.
+fn train_pass(
+    docs: &[&Prepared],
     config: &TrainConfig,
+    epochs: usize,
+    mut dev: Option<&mut dyn FnMut(&Weights) -> Scores>,
     report: &mut dyn FnMut(&str),
-) -> Model {
-    let prepared: Vec<(Vec<TokenInfo>, Vec<usize>, Vec<Label>)> = train_docs
-        .iter()
-        .filter(|d| !d.sentences.is_empty())
-        .map(|d| {
-            let doc = d.doc();
-            (doc.infos(&lexicon), doc.sentences.clone(), gold_labels(d))
-        })
-        .collect();
+    name: &str,
+) -> (Weights, usize) {
     let mut trainer = Trainer::default();
-    let mut order: Vec<usize> = (0..prepared.len()).collect();
+    let mut order: Vec<usize> = (0..docs.len()).collect();
     let mut rng = config.seed.max(1);
     let mut best: Option<(f64, usize, Weights)> = None;
-    for epoch in 1..=config.epochs {
+    for epoch in 1..=epochs {
         // Fisher-Yates with xorshift: same seed, same order.
         for i in (1..order.len()).rev() {
             rng ^= rng << 13;
@@ -438,21 +471,24 @@ pub fn train(
         let mut mistakes = 0usize;
         let mut tokens = 0usize;
         for &d in &order {
-            let (infos, sentences, gold) = &prepared[d];
+            let doc = docs[d];
             let mut pass = Pass {
                 trainer: &mut trainer,
-                gold,
+                gold: &doc.gold,
                 mistakes: 0,
+                dropout: (config.dropout * 65536.0) as u64,
+                seed: config.seed ^ ((epoch as u64) << 32) ^ d as u64,
             };
-            decode(&mut pass, infos, sentences);
+            decode(&mut pass, &doc.infos, &doc.sentences, doc.agg.as_deref());
             mistakes += pass.mistakes;
-            tokens += gold.len();
+            tokens += doc.gold.len();
         }
+        let Some(dev) = dev.as_mut() else { continue };
         let averaged = trainer.averaged();
-        let scores = evaluate(&averaged, &lexicon, dev_docs);
+        let scores = dev(&averaged);
         let f1 = scores.total.f1();
         report(&format!(
-            "epoch {epoch:2}: train errors {:.2}%, features {}, dev F1 {:.4} (P {:.4} R {:.4})",
+            "{name} epoch {epoch:2}: train errors {:.2}%, features {}, dev F1 {:.4} (P {:.4} R {:.4})",
             100.0 * mistakes as f64 / tokens.max(1) as f64,
             averaged.len(),
             f1,
@@ -463,21 +499,123 @@ pub fn train(
             best = Some((f1, epoch, averaged));
         }
     }
-    let (f1, epoch, weights) = best.unwrap_or((0.0, 0, Weights::from_rows(Vec::new())));
+    match best {
+        Some((_, epoch, w)) => (w, epoch),
+        None => (trainer.averaged(), epochs),
+    }
+}
+
+/// Folds for the first pass's held-out predictions on training data.
+const FOLDS: usize = 5;
+
+/// Trains a model; `report` receives a line per epoch. First pass: the epoch
+/// with the best dev F1 is kept. Second (stacked) pass: trained on first-pass
+/// labels of the training data predicted by models that did not see them
+/// (5-fold jackknife), so it learns how far to trust them.
+pub fn train(
+    train_docs: &[ConllDoc],
+    dev_docs: &[ConllDoc],
+    lexicon: Lexicon,
+    config: &TrainConfig,
+    report: &mut dyn FnMut(&str),
+) -> Model {
+    let mut prepared: Vec<Prepared> = train_docs
+        .iter()
+        .filter(|d| !d.sentences.is_empty())
+        .map(|d| {
+            let doc = d.doc();
+            Prepared {
+                infos: doc.infos(&lexicon),
+                sentences: doc.sentences.clone(),
+                gold: gold_labels(d),
+                agg: None,
+            }
+        })
+        .collect();
+    let dev_prepared: Vec<(Vec<TokenInfo>, Vec<usize>, &ConllDoc)> = dev_docs
+        .iter()
+        .map(|d| {
+            let doc = d.doc();
+            (doc.infos(&lexicon), doc.sentences.clone(), d)
+        })
+        .collect();
+    let score_dev = |w1: &Weights, w2: Option<&Weights>| -> Scores {
+        let mut scores = Scores::default();
+        for (infos, sentences, d) in &dev_prepared {
+            let labels = tag_infos(w1, w2, infos, sentences);
+            let predicted: Vec<_> = sentence_spans(&labels, sentences)
+                .into_iter()
+                .map(|s| (s.start, s.end, s.kind.conll().to_string()))
+                .collect();
+            scores.add(&d.gold_chunks(), &predicted);
+            scores.tokens += infos.len();
+        }
+        scores
+    };
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let (w1, e1) = train_pass(
+        &all,
+        config,
+        config.epochs,
+        Some(&mut |w: &Weights| score_dev(w, None)),
+        report,
+        "pass 1",
+    );
+    let f1_first = score_dev(&w1, None).total.f1();
+    // Held-out first-pass labels for every training document.
+    let mut held_out: Vec<Vec<Label>> = vec![Vec::new(); prepared.len()];
+    for k in 0..FOLDS {
+        let rest: Vec<&Prepared> = prepared
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % FOLDS != k)
+            .map(|(_, p)| p)
+            .collect();
+        let (wk, _) = train_pass(&rest, config, e1, None, &mut |_| {}, "fold");
+        for (i, p) in prepared.iter().enumerate().filter(|(i, _)| i % FOLDS == k) {
+            held_out[i] = decode(&mut &wk, &p.infos, &p.sentences, None);
+        }
+        report(&format!(
+            "pass 1 fold {}/{FOLDS} trained for held-out labels",
+            k + 1
+        ));
+    }
+    for (p, labels) in prepared.iter_mut().zip(&held_out) {
+        p.agg = Some(aggregate(&p.infos, &p.sentences, labels));
+    }
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let (w2, e2) = train_pass(
+        &all,
+        config,
+        config.epochs,
+        Some(&mut |w: &Weights| score_dev(&w1, Some(w))),
+        report,
+        "pass 2",
+    );
+    let f1 = score_dev(&w1, Some(&w2)).total.f1();
+    // Keep the second pass only if it helps on dev.
+    let (weights2, f1) = if f1 > f1_first {
+        (Some(w2), f1)
+    } else {
+        (None, f1_first)
+    };
     let info = serde_json::json!({
         "trained_on": "CoNLL-2003 English train",
         "dev_f1": (f1 * 10000.0).round() / 10000.0,
-        "best_epoch": epoch,
+        "dev_f1_first_pass": (f1_first * 10000.0).round() / 10000.0,
+        "best_epochs": [e1, e2],
         "epochs": config.epochs,
         "seed": config.seed,
-        "features": weights.len(),
+        "dropout": config.dropout,
+        "features": [w1.len(), weights2.as_ref().map_or(0, Weights::len)],
         "clusters": lexicon.clusters.len(),
         "casing_words": lexicon.casing.len(),
         "gazetteer_names": lexicon.gazetteer.len(),
     })
     .to_string();
     let model = Model {
-        weights,
+        weights: w1,
+        weights2,
         lexicon,
         version: String::new(),
         info,
@@ -549,11 +687,15 @@ mod tests {
     #[test]
     fn training_learns_a_toy_corpus_reproducibly() {
         let docs = parse_conll(SAMPLE.as_bytes()).unwrap();
-        let config = TrainConfig { epochs: 5, seed: 3 };
+        let config = TrainConfig {
+            epochs: 5,
+            seed: 3,
+            dropout: 0.0,
+        };
         let m1 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});
         let m2 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});
         assert_eq!(m1.to_bytes(), m2.to_bytes());
-        let scores = evaluate(&m1.weights, &m1.lexicon, &docs);
+        let scores = evaluate(&m1, &docs);
         assert_eq!(scores.total.f1(), 1.0);
     }
 }

@@ -82,7 +82,7 @@ fn print_summary(dir: &Path, s: &IndexSummary) {
         "  read {}, new {}, replaced {}, unchanged {}, rejected {}, warnings {}, ids derived {}",
         s.read, s.new, s.replaced, s.unchanged, s.rejected, s.warnings, s.ids_derived
     );
-    if !s.entities.is_empty() {
+    if s.entities.values().any(|n| *n > 0) {
         let e: Vec<String> = s.entities.iter().map(|(k, v)| format!("{k} {v}")).collect();
         eprintln!("  entity mentions: {}", e.join(", "));
     }

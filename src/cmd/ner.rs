@@ -159,7 +159,7 @@ fn eval(a: NerEvalArgs) -> anyhow::Result<ExitCode> {
     let model = Model::load(a.model.as_deref())?;
     let docs = read_conll(&a.file)?;
     let started = Instant::now();
-    let scores = train::evaluate(&model.weights, &model.lexicon, &docs);
+    let scores = train::evaluate(&model, &docs);
     let secs = started.elapsed().as_secs_f64();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -291,6 +291,7 @@ fn train_cmd(a: NerTrainArgs) -> anyhow::Result<ExitCode> {
     let config = TrainConfig {
         epochs: a.epochs,
         seed: a.seed,
+        dropout: a.dropout,
     };
     let model = train::train(&train_docs, &dev_docs, lexicon, &config, &mut |line| {
         println!("{line}");
@@ -359,6 +360,7 @@ fn lexicon(a: NerLexiconArgs) -> anyhow::Result<ExitCode> {
     });
     let model = Model {
         weights: Weights::from_rows(Vec::new()),
+        weights2: None,
         lexicon,
         version: String::new(),
         info: json!({"lexicon_from": a.corpus.iter().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(), "min_count": a.min_count}).to_string(),

@@ -14,6 +14,7 @@ use crate::cli::StatsArgs;
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
 use crate::ingest::date::format_rfc3339;
+use crate::search::top_facets;
 
 pub fn run(dir: &Path, a: StatsArgs) -> anyhow::Result<ExitCode> {
     if a.format != "table" && a.format != "json" {
@@ -50,21 +51,7 @@ pub fn run(dir: &Path, a: StatsArgs) -> anyhow::Result<ExitCode> {
         fc.add_facet(Facet::from_path([k]));
     }
     let counts = searcher.search(&AllQuery, &fc)?;
-    let top = |k: &str| -> Vec<(String, u64)> {
-        counts
-            .top_k(Facet::from_path([k]), a.top)
-            .into_iter()
-            .map(|(f, n)| {
-                (
-                    f.to_path()
-                        .last()
-                        .map(|s| s.to_string())
-                        .unwrap_or_default(),
-                    n,
-                )
-            })
-            .collect()
-    };
+    let top = |k: &str| top_facets(&counts, k, a.top);
     let distinct = |k: &str| counts.get(Facet::from_path([k])).count();
     let size: u64 = std::fs::read_dir(dir)
         .map(|rd| {

@@ -521,15 +521,10 @@ pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<Search
         .facets
         .iter()
         .map(|kind| {
-            let top = facet_counts
-                .top_k(Facet::from_path([kind.as_str()]), page.facet_size)
-                .into_iter()
-                .map(|(facet, n)| {
-                    let path = facet.to_path();
-                    (path.last().map(|s| s.to_string()).unwrap_or_default(), n)
-                })
-                .collect();
-            (kind.clone(), top)
+            (
+                kind.clone(),
+                top_facets(&facet_counts, kind, page.facet_size),
+            )
         })
         .collect();
     Ok(SearchResult {
@@ -537,6 +532,31 @@ pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<Search
         hits: out,
         facets,
     })
+}
+
+/// The `k` most frequent values under facet root `kind` (most frequent
+/// first, ties by name, so the list is the same on every run).
+pub fn top_facets(
+    counts: &tantivy::collector::FacetCounts,
+    kind: &str,
+    k: usize,
+) -> Vec<(String, u64)> {
+    let mut all: Vec<(String, u64)> = counts
+        .get(Facet::from_path([kind]))
+        .map(|(facet, n)| {
+            (
+                facet
+                    .to_path()
+                    .last()
+                    .map(|s| s.to_string())
+                    .unwrap_or_default(),
+                n,
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    all.truncate(k);
+    all
 }
 
 /// Every hit of a request, ordered, before reading stored fields.
@@ -584,7 +604,7 @@ mod tests {
 
     #[test]
     fn whitespace_is_flattened_and_highlights_follow() {
-        let (s, r) = flatten_whitespace("a\n\n  bc d", &[5..7]);
+        let (s, r) = flatten_whitespace("a\n\n  bc d", &[std::ops::Range { start: 5, end: 7 }]);
         assert_eq!(s, "a bc d");
         assert_eq!(&s[r[0].clone()], "bc");
     }

@@ -254,7 +254,9 @@ impl Parser<'_> {
                     }
                     // Explicit AND: the next clause joins this group.
                     let (occ, node, explicit) = self.unary(field)?;
-                    groups.last_mut().map(|g| g.push((occ, node, explicit)));
+                    if let Some(g) = groups.last_mut() {
+                        g.push((occ, node, explicit));
+                    }
                     continue;
                 }
                 Some(_) => {

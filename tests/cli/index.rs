@@ -1,0 +1,264 @@
+//! `newsdex index`: counts, rejects, warnings, upserts, versions.
+
+use crate::{TestEnv, fixture, fixtures};
+
+fn articles(env: &TestEnv) -> u64 {
+    let r = env.run(&["stats", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    v["articles"].as_u64().unwrap()
+}
+
+fn summary_line(stderr: &str) -> &str {
+    stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("read "))
+        .unwrap_or_else(|| panic!("no summary in {stderr}"))
+        .trim()
+}
+
+#[test]
+fn index_reports_rejects_warnings_and_keeps_the_invariant() {
+    let env = TestEnv::new();
+    let r = env.index_fixtures();
+    assert_eq!(
+        summary_line(&r.stderr),
+        "read 15, new 10, replaced 0, unchanged 0, rejected 5, warnings 2, ids derived 1"
+    );
+    let corpus = fixture("corpus");
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("newsdex: warning:"))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            format!(
+                "newsdex: warning: {corpus}/articles.jsonl:7: field id: expected a string, found the number 42; used \"42\""
+            ),
+            format!(
+                "newsdex: warning: {corpus}/articles.jsonl:7: field date: \"sometime last week\" is not a date \
+                 (RFC 3339, YYYY-MM-DD, YYYY-MM-DD HH:MM:SS, RFC 2822 or unix seconds); article kept undated"
+            ),
+        ]
+    );
+    // Every rejected record is in the rejects file, whole, with its reason.
+    let rejects = std::fs::read_to_string(env.path("idx/rejects.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = rejects
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let got: Vec<(String, u64, String)> = rows
+        .iter()
+        .map(|v| {
+            let file = v["file"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            (
+                file,
+                v["line"].as_u64().unwrap(),
+                v["reason"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want = [
+        (
+            "articles.jsonl",
+            2,
+            "invalid JSON at column 69: EOF while parsing a string",
+        ),
+        (
+            "articles.jsonl",
+            5,
+            "field body: expected a string, found an array",
+        ),
+        (
+            "articles.jsonl",
+            6,
+            "no text: title and body are both missing or empty",
+        ),
+        (
+            "articles.jsonl",
+            10,
+            "expected a JSON object {\"id\", \"title\", \"body\", ...}, found an array",
+        ),
+        (
+            "wire.csv",
+            4,
+            "expected 5 fields (as in the header), found 3",
+        ),
+    ];
+    let want: Vec<(String, u64, String)> = want
+        .iter()
+        .map(|(f, l, r)| (f.to_string(), *l, r.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        rows[1]["raw"],
+        r#"{"id": "bad2", "title": "Body as a list", "body": ["one", "two"]}"#
+    );
+    assert_eq!(rows[4]["raw"], "c2,Ragged row,only three fields");
+    // read = indexed + rejected.
+    assert_eq!(articles(&env) + rows.len() as u64, 15);
+}
+
+#[test]
+fn reindexing_the_same_input_changes_nothing() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let again = env.index_fixtures();
+    assert_eq!(
+        summary_line(&again.stderr),
+        "read 15, new 0, replaced 0, unchanged 10, rejected 5, warnings 2, ids derived 1"
+    );
+    assert_eq!(articles(&env), 10);
+}
+
+#[test]
+fn an_article_with_a_known_id_is_replaced() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let line = r#"{"id": "a2", "title": "Oil prices rebound", "body": "Oil prices rebounded sharply.", "source": "Reuters"}"#;
+    let r = env.run_stdin(&["index", "-", "--quiet"], &format!("{line}\n"));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        summary_line(&r.stderr),
+        "read 1, new 0, replaced 1, unchanged 0, rejected 0, warnings 0, ids derived 0"
+    );
+    assert_eq!(articles(&env), 10);
+    let hits = env.run(&["search", "rebounded", "--format", "jsonl"]);
+    assert_eq!(hits.code, 0);
+    assert!(hits.stdout.contains("\"id\":\"a2\""), "{}", hits.stdout);
+    assert_eq!(env.run(&["search", "OPEC"]).code, 1, "the old text is gone");
+}
+
+#[test]
+fn duplicate_ids_in_one_run_keep_the_last() {
+    let env = TestEnv::new();
+    let input =
+        "{\"id\":\"x\",\"body\":\"first version\"}\n{\"id\":\"x\",\"body\":\"second version\"}\n";
+    let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], input);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        summary_line(&r.stderr),
+        "read 2, new 1, replaced 1, unchanged 0, rejected 0, warnings 0, ids derived 0"
+    );
+    assert_eq!(articles(&env), 1);
+    assert_eq!(env.run(&["search", "first"]).code, 1);
+    assert_eq!(env.run(&["search", "second"]).code, 0);
+}
+
+#[test]
+fn field_map_reads_other_keys() {
+    let env = TestEnv::new();
+    let input = "{\"story\":\"A story about Lisbon\",\"headline\":\"H\",\"guid\":\"g1\"}\n";
+    let r = env.run_stdin(
+        &[
+            "index",
+            "-",
+            "--quiet",
+            "--no-entities",
+            "--field-map",
+            "body=story,id=guid",
+        ],
+        input,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let hit = env.run(&["search", "lisbon", "--format", "jsonl"]);
+    assert!(hit.stdout.starts_with("{\"rank\":1,"), "{}", hit.stdout);
+    assert!(
+        hit.stdout.contains("\"id\":\"g1\",\"title\":\"H\""),
+        "{}",
+        hit.stdout
+    );
+    let bad = env.run(&["index", "-", "--field-map", "text=story"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "newsdex: --field-map: unknown field \"text\"; fields are id, title, body, date, source, url, category\n"
+    );
+}
+
+#[test]
+fn missing_input_is_an_error_before_anything_is_written() {
+    let env = TestEnv::new();
+    let r = env.run(&["index", "no-such-file.jsonl"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: indexing into {}: no-such-file.jsonl: No such file or directory (os error 2)\n",
+            env.index_dir()
+        )
+    );
+    assert!(!env.path("idx").exists());
+}
+
+#[test]
+fn searching_without_an_index_says_how_to_build_one() {
+    let env = TestEnv::new();
+    let r = env.run(&["search", "x"]);
+    assert_eq!(r.code, 2);
+    let idx = env.index_dir();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: no newsdex index at {idx}: build one with `newsdex index --index {idx} PATH...` (or set NEWSDEX_INDEX)\n"
+        )
+    );
+}
+
+#[test]
+fn an_index_of_another_schema_version_is_refused_with_the_fix() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let meta = env.path("idx/newsdex.json");
+    let text = std::fs::read_to_string(&meta)
+        .unwrap()
+        .replace("\"schema_version\": 1", "\"schema_version\": 0");
+    std::fs::write(&meta, text).unwrap();
+    let r = env.run(&["search", "oil"]);
+    assert_eq!(r.code, 2);
+    let idx = env.index_dir();
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: the index at {idx} has schema version 0, this newsdex reads version 1; rebuild it: \
+             `newsdex index --index {idx} --rebuild PATH...` with the original inputs\n"
+        )
+    );
+    std::fs::write(&meta, "{not json").unwrap();
+    let r = env.run(&["stats"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("damaged index metadata"), "{}", r.stderr);
+}
+
+/// A tiny index of each schema version is committed; this version must open
+/// and search it.
+#[test]
+fn committed_schema_v1_index_opens() {
+    let env = TestEnv::new();
+    let src = fixtures().join("compat/v1");
+    let dst = env.path("idx");
+    std::fs::create_dir_all(&dst).unwrap();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dst.join(entry.file_name())).unwrap();
+    }
+    assert_eq!(articles(&env), 2);
+    let r = env.run(&[
+        "search",
+        "ceasefire",
+        "--format",
+        "jsonl",
+        "--facets",
+        "none",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("\"id\":\"compat-1\""), "{}", r.stdout);
+}

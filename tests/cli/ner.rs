@@ -1,0 +1,163 @@
+//! `newsdex ner`: tag, eval and train on small hand-written fixtures.
+
+use crate::{TestEnv, fixture};
+
+#[test]
+fn train_is_reproducible_and_eval_scores_as_conlleval() {
+    let env = TestEnv::new();
+    let conll = fixture("conll/tiny.conll");
+    let m1 = env.path("m1.bin");
+    let m2 = env.path("m2.bin");
+    for m in [&m1, &m2] {
+        let r = env.run(&[
+            "ner",
+            "train",
+            "--train",
+            &conll,
+            "--dev",
+            &conll,
+            "-o",
+            m.to_str().unwrap(),
+            "--epochs",
+            "4",
+            "--lexicon",
+            "none",
+            "--gazetteers",
+            "none",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("pass 1 epoch  1:"), "{}", r.stdout);
+    }
+    assert_eq!(
+        std::fs::read(&m1).unwrap(),
+        std::fs::read(&m2).unwrap(),
+        "same data and seed, same model bytes"
+    );
+    let r = env.run(&["ner", "eval", &conll, "--model", m1.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "processed 22 tokens with 7 phrases; found: 7 phrases; correct: 7.\n\
+         type   precision  recall      F1   gold predicted correct\n\
+         LOC       1.0000  1.0000  1.0000      2         2       2\n\
+         MISC      1.0000  1.0000  1.0000      1         1       1\n\
+         ORG       1.0000  1.0000  1.0000      2         2       2\n\
+         PER       1.0000  1.0000  1.0000      2         2       2\n\
+         micro     1.0000  1.0000  1.0000      7         7       7\n"
+    );
+}
+
+#[test]
+fn tag_conll_appends_the_predicted_tag() {
+    let env = TestEnv::new();
+    let conll = fixture("conll/tiny.conll");
+    let r = env.run(&["ner", "tag", "--conll", &conll]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let input = std::fs::read_to_string(&conll).unwrap();
+    let token_lines: Vec<&str> = input
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("-DOCSTART-"))
+        .collect();
+    let out_lines: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("-DOCSTART-"))
+        .collect();
+    assert_eq!(out_lines.len(), token_lines.len());
+    for (a, b) in token_lines.iter().zip(&out_lines) {
+        let (prefix, tag) = b.rsplit_once(' ').unwrap();
+        assert_eq!(prefix, *a);
+        assert!(
+            tag == "O" || tag.starts_with("B-") || tag.starts_with("I-"),
+            "{tag}"
+        );
+    }
+    assert!(
+        out_lines[0].ends_with("B-PER") && out_lines[1].ends_with("I-PER"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn tag_articles_gives_canonical_names_and_char_offsets() {
+    let env = TestEnv::new();
+    let seed = fixture("corpus/seed.jsonl");
+    let r = env.run(&["ner", "tag", &seed]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    assert_eq!(v["id"], "000_5e268a1f2f6dac0e");
+    let body: Vec<char> = {
+        let line = std::fs::read_to_string(&seed).unwrap();
+        let a: serde_json::Value = serde_json::from_str(&line).unwrap();
+        a["body"].as_str().unwrap().chars().collect()
+    };
+    let mut persons = std::collections::BTreeSet::new();
+    let mut locations = std::collections::BTreeSet::new();
+    for e in v["entities"].as_array().unwrap() {
+        let (s, t) = (
+            e["start"].as_u64().unwrap() as usize,
+            e["end"].as_u64().unwrap() as usize,
+        );
+        let text: String = body[s..t].iter().collect();
+        assert_eq!(
+            text.split_whitespace().collect::<Vec<_>>().join(" "),
+            e["text"].as_str().unwrap()
+        );
+        let canonical = e["canonical"].as_str().unwrap().to_string();
+        match e["type"].as_str().unwrap() {
+            "person" => {
+                persons.insert(canonical);
+            }
+            "location" => {
+                locations.insert(canonical);
+            }
+            _ => {}
+        }
+    }
+    for p in [
+        "Sergei Shoigu",
+        "Bashar Assad",
+        "Vladimir Putin",
+        "Recep Tayyip Erdogan",
+    ] {
+        assert!(persons.contains(p), "{p} in {persons:?}");
+    }
+    for short in ["Putin", "Assad", "Shoigu"] {
+        assert!(!persons.contains(short), "{short} in {persons:?}");
+    }
+    for l in ["Moscow", "Syria", "Damascus", "Idlib", "Russia"] {
+        assert!(locations.contains(l), "{l} in {locations:?}");
+    }
+}
+
+#[test]
+fn aliases_merge_names() {
+    let env = TestEnv::new();
+    let input = "{\"id\":\"x\",\"body\":\"The HTS group and Hayat Tahrir al-Sham fighters clashed with Syrian troops near Idlib.\"}\n";
+    let r = env.run_stdin(
+        &["ner", "tag", "-", "--aliases", &fixture("aliases.csv")],
+        input,
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(r.stdout.trim()).unwrap();
+    for e in v["entities"].as_array().unwrap() {
+        if e["text"] == "HTS" {
+            assert_eq!(e["canonical"], "Hayat Tahrir al-Sham");
+        }
+    }
+    let bad = env.path("bad.csv");
+    std::fs::write(&bad, "canonical,alias\na,b,c\n").unwrap();
+    let r = env.run_stdin(
+        &["ner", "tag", "-", "--aliases", bad.to_str().unwrap()],
+        input,
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: {}: line 2: expected two fields canonical,alias, found [\"a\", \"b\", \"c\"]\n",
+            bad.display()
+        )
+    );
+}

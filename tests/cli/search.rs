@@ -1,0 +1,327 @@
+//! `newsdex search` and `newsdex export`: ranking, filters, formats, exit
+//! codes, and export round-trips.
+
+use crate::{TestEnv, fixture};
+
+const SEED: &str = "000_5e268a1f2f6dac0e";
+
+fn ids(jsonl: &str) -> Vec<String> {
+    jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn keyword_search_ranks_the_seed_article_first() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["search", "Shoigu", "--format", "jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(ids(&r.stdout), [SEED]);
+    let table = env.run(&["search", "Shoigu", "--facets", "source"]);
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "   #     score  date        source   id                    title"
+    );
+    assert!(lines[1].starts_with("   1  "), "{}", table.stdout);
+    assert!(
+        lines[1].ends_with("  Sputnik  000_5e268a1f2f6dac0e  (untitled)"),
+        "{}",
+        table.stdout
+    );
+    assert!(lines[2].contains("Sergei Shoigu"), "{}", table.stdout);
+    assert_eq!(&lines[3..], ["1 hit (showing 1-1)", "source: Sputnik (1)"]);
+}
+
+#[test]
+fn person_filter_and_person_field_find_the_canonical_name() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    for args in [
+        vec!["search", "--person", "Vladimir Putin", "--format", "jsonl"],
+        vec!["search", "--person", "vladimir putin", "--format", "jsonl"],
+        vec!["search", "person:\"Vladimir Putin\"", "--format", "jsonl"],
+    ] {
+        let r = env.run(&args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let mut got = ids(&r.stdout);
+        got.sort();
+        assert_eq!(got, ["000_5e268a1f2f6dac0e", "a3"], "{args:?}");
+    }
+    // No facet for the short form: "Putin" is resolved to the full name.
+    let r = env.run(&[
+        "search",
+        "Putin",
+        "--format",
+        "json",
+        "--facets",
+        "person",
+        "--facet-size",
+        "50",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let names: Vec<&str> = v["facets"]["person"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"Vladimir Putin"), "{names:?}");
+    assert!(!names.contains(&"Putin"), "{names:?}");
+    let putin = serde_json::json!({"name": "Vladimir Putin", "count": 2});
+    assert!(
+        v["facets"]["person"].as_array().unwrap().contains(&putin),
+        "{}",
+        v["facets"]
+    );
+}
+
+#[test]
+fn no_hits_exits_1_and_syntax_errors_exit_2_with_the_place() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["search", "zyzzyva"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stdout, "0 hits (none shown from offset 0)\n");
+    let r = env.run(&["search", "\"unclosed"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: query error at column 1: unclosed quote: a phrase needs a closing \"\n  \"unclosed\n  ^\n"
+    );
+    assert_eq!(r.stdout, "");
+    let r = env.run(&["search", "oil AND (prices"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: query error at column 9: unclosed parenthesis: ( needs a matching )\n  oil AND (prices\n          ^\n"
+    );
+    let r = env.run(&["search"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: give a QUERY or a filter (--person, --org, --location, --misc, --source, --since, --until)\n"
+    );
+}
+
+#[test]
+fn boolean_operators_phrases_fields_and_dates() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let q = |query: &str| {
+        let r = env.run(&["search", query, "--format", "jsonl", "--limit", "100"]);
+        let mut got = ids(&r.stdout);
+        got.sort();
+        got
+    };
+    assert_eq!(q("oil prices"), ["a2"]);
+    assert_eq!(q("oil OR storm"), ["a2", "c1"]);
+    assert_eq!(q("storm -florida"), Vec::<String>::new());
+    assert_eq!(q("\"prices fell\""), ["a2"]);
+    assert_eq!(q("\"oil fell\"~1"), ["a2"]);
+    assert_eq!(q("\"oil fell\""), Vec::<String>::new());
+    assert_eq!(q("title:berlin"), ["a1"]);
+    assert_eq!(q("source:ap"), ["42", "c1", "h0016dab7d459668b"]);
+    assert_eq!(q("date:[2020-03-08 TO 2020-03-09]"), ["a2", "c1"]);
+    assert_eq!(
+        q("date:2020-03"),
+        ["a1", "a2", "a3", "c1", "c3", "h0016dab7d459668b"]
+    );
+    assert_eq!(q("id:a3"), ["a3"]);
+    assert_eq!(q("lisbon"), ["notes/lisbon.md"]);
+}
+
+#[test]
+fn filters_without_a_query_list_newest_first() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&[
+        "search",
+        "--source",
+        "Reuters",
+        "--source",
+        "Sputnik",
+        "--format",
+        "jsonl",
+        "--since",
+        "2020-03-07",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(ids(&r.stdout), ["c3", "a3", "a2"]);
+    let r = env.run(&[
+        "search", "--source", "Reuters", "--sort", "date", "--format", "jsonl",
+    ]);
+    assert_eq!(ids(&r.stdout), ["a1", "a2", "c3"]);
+    let r = env.run(&[
+        "search",
+        "--until",
+        "2020-03",
+        "--since",
+        "2020-03-09",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(ids(&r.stdout), ["c3", "a3", "h0016dab7d459668b", "a2"]);
+    let r = env.run(&["search", "--since", "yesterday"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --since: \"yesterday\" is not a day, month or year (2020-03-06, 2020-03, 2020)\n"
+    );
+}
+
+#[test]
+fn export_writes_every_hit_and_round_trips() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let total = {
+        let r = env.run(&["search", "the", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        v["total"].as_u64().unwrap() as usize
+    };
+    assert!(total >= 5);
+    let csv = env.run(&["export", "the", "--format", "csv"]);
+    assert_eq!(csv.code, 0, "{}", csv.stderr);
+    assert!(csv.stdout.starts_with(
+        "id,score,rank,date,source,title,url,category,person,org,location,misc,snippet\r\n"
+    ));
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), total);
+    let jsonl = env.run(&["export", "the", "--format", "jsonl"]);
+    let objs: Vec<serde_json::Value> = jsonl
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs.len(), total);
+    for (i, (row, obj)) in rows.iter().zip(&objs).enumerate() {
+        assert_eq!(row[0], *obj["id"].as_str().unwrap());
+        assert_eq!(
+            row[1].parse::<f64>().unwrap(),
+            obj["score"].as_f64().unwrap()
+        );
+        assert_eq!(row[2], (i + 1).to_string());
+        assert_eq!(row[5], *obj["title"].as_str().unwrap());
+        let persons: Vec<&str> = obj["person"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_str().unwrap())
+            .collect();
+        assert_eq!(row[8], persons.join("; "));
+    }
+    // Best first, ties by id.
+    for w in objs.windows(2) {
+        let (a, b) = (
+            w[0]["score"].as_f64().unwrap(),
+            w[1]["score"].as_f64().unwrap(),
+        );
+        assert!(a > b || (a == b && w[0]["id"].as_str() < w[1]["id"].as_str()));
+    }
+    // To a file: the same bytes, and nothing left half-written.
+    let out = env.path("hits.csv");
+    let r = env.run(&[
+        "export",
+        "the",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), csv.stdout);
+    assert_eq!(
+        r.stderr,
+        format!("newsdex: wrote {total} hits to {}\n", out.display())
+    );
+    let r = env.run(&["export", "zyzzyva"]);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            1,
+            "id,score,rank,date,source,title,url,category,person,org,location,misc,snippet\r\n"
+        )
+    );
+}
+
+#[test]
+fn export_fields_and_tsv() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&[
+        "export",
+        "storm",
+        "--format",
+        "tsv",
+        "--fields",
+        "id,date,title,body",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "id\tdate\ttitle\tbody\nc1\t2020-03-08T00:00:00Z\tStorm hits Florida\tA storm hit Florida on Sunday. Thousands lost power, the governor said.\n"
+    );
+    let r = env.run(&["export", "storm", "--fields", "id,words"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr
+            .starts_with("newsdex: --fields: unknown field \"words\""),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn export_into_a_closed_pipe_ends_quietly() {
+    let env = TestEnv::new();
+    let mut input = String::new();
+    for i in 0..3000 {
+        input.push_str(&format!("{{\"id\":\"n{i}\",\"title\":\"Common title {i}\",\"body\":\"the same words again and again {i}\"}}\n"));
+    }
+    let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &input);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let bin = env!("CARGO_BIN_EXE_newsdex");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("'{bin}' --index '{}' export the --format jsonl | head -1; echo \"exit=${{PIPESTATUS:-$?}}\"", env.index_dir()))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("{\"id\":\"n"), "{stdout}");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let status = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; '{bin}' --index '{}' export the --format csv | head -2 >/dev/null",
+            env.index_dir()
+        ))
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn stats_describe_the_index() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["stats", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["articles"], 10);
+    assert_eq!(v["dated"], 6);
+    assert_eq!(v["first_date"], "2020-03-06T00:00:00Z");
+    assert_eq!(v["last_date"], "2020-03-11T00:00:00Z");
+    assert_eq!(v["schema_version"], 1);
+    assert_eq!(
+        v["facets"]["source"]["top"][0],
+        serde_json::json!({"name": "AP", "count": 3})
+    );
+    let _ = fixture("corpus");
+}
