@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::EntityType;
 use super::ner::{TokenInfo, hash_str};
 
@@ -12,11 +14,11 @@ use super::ner::{TokenInfo, hash_str};
 #[derive(Default, Clone)]
 pub struct Lexicon {
     /// Word (as written, digits as 0) -> cluster ids at three granularities.
-    pub clusters: HashMap<String, [u16; 3]>,
+    pub clusters: FxHashMap<String, [u16; 3]>,
     /// Lower-cased word -> (casing bucket 1..=5, most common written form).
-    pub casing: HashMap<String, (u8, String)>,
+    pub casing: FxHashMap<String, (u8, String)>,
     /// Hash of a lower-cased token sequence -> bit set of entity types.
-    pub gazetteer: HashMap<u64, u8>,
+    pub gazetteer: FxHashMap<u64, u8>,
     /// Longest gazetteer entry, in tokens.
     pub gazetteer_max: usize,
 }
@@ -30,14 +32,15 @@ impl Lexicon {
         if self.clusters.is_empty() {
             return [NO_CLUSTER; 3];
         }
-        let key = if word.bytes().any(|b| b.is_ascii_digit()) {
+        let key: std::borrow::Cow<'_, str> = if word.bytes().any(|b| b.is_ascii_digit()) {
             word.chars()
                 .map(|c| if c.is_ascii_digit() { '0' } else { c })
                 .collect::<String>()
+                .into()
         } else {
-            word.to_string()
+            word.into()
         };
-        if let Some(c) = self.clusters.get(&key) {
+        if let Some(c) = self.clusters.get(key.as_ref()) {
             return *c;
         }
         // Headline capitals: try the usual casing of the word.
@@ -75,12 +78,13 @@ impl Lexicon {
         if self.gazetteer.is_empty() {
             return;
         }
+        let hashes: Vec<u64> = lowers.iter().map(|l| hash_str(l)).collect();
         for s in 0..sentences.len().saturating_sub(1) {
             let (a, b) = (sentences[s], sentences[s + 1]);
             for i in a..b {
                 let mut h = SEQ_SEED;
                 for j in i..b.min(i + self.gazetteer_max) {
-                    h = seq_step(h, &lowers[j]);
+                    h = seq_step_hashed(h, hashes[j]);
                     let Some(&types) = self.gazetteer.get(&h) else {
                         continue;
                     };
@@ -107,7 +111,12 @@ impl Lexicon {
 const SEQ_SEED: u64 = 0x1234_5678;
 
 fn seq_step(h: u64, token: &str) -> u64 {
-    (h.rotate_left(17) ^ hash_str(token)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    seq_step_hashed(h, hash_str(token))
+}
+
+#[inline]
+fn seq_step_hashed(h: u64, token_hash: u64) -> u64 {
+    (h.rotate_left(17) ^ token_hash).wrapping_mul(0x9E37_79B9_7F4A_7C15)
 }
 
 /// Hash of a sequence of lower-cased tokens.
@@ -127,8 +136,8 @@ pub struct CasingCounts {
 pub fn casing_table(
     counts: HashMap<String, CasingCounts>,
     min: u32,
-) -> HashMap<String, (u8, String)> {
-    let mut out = HashMap::new();
+) -> FxHashMap<String, (u8, String)> {
+    let mut out = FxHashMap::default();
     for (lower, c) in counts {
         let total = c.lower + c.capitalised;
         if total < min {

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use super::lexicon::Lexicon;
-use super::ner::{Doc, Label, NLABELS, Weights, decode};
+use super::ner::{Doc, Label, NLABELS, Weights, decode_with, static_scores};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
@@ -18,12 +18,14 @@ pub fn tag_infos(
     infos: &[super::ner::TokenInfo],
     sentences: &[usize],
 ) -> Vec<Label> {
-    let first = decode(&mut &*w1, infos, sentences, None);
+    let fixed = static_scores(w1, infos, sentences);
+    let first = decode_with(&mut &*w1, infos, sentences, None, Some(&fixed));
     match w2 {
         None => first,
         Some(w2) => {
             let agg = super::ner::aggregate(infos, sentences, &first);
-            decode(&mut &*w2, infos, sentences, Some(&agg))
+            let fixed = static_scores(w2, infos, sentences);
+            decode_with(&mut &*w2, infos, sentences, Some(&agg), Some(&fixed))
         }
     }
 }
@@ -188,25 +190,16 @@ impl Model {
 
 /// Weights: one scale for all, sorted keys, each weight as i16.
 fn put_weights(body: &mut Vec<u8>, weights: &Weights) {
-    let max = weights.w.iter().fold(0f32, |m, w| m.max(w.abs())).max(1e-9);
-    let scale = max / 32767.0;
-    body.extend_from_slice(&scale.to_le_bytes());
-    let mut rows: Vec<(u64, u32)> = weights
-        .keys
-        .iter()
-        .zip(&weights.rows)
-        .filter(|(k, _)| **k != 0)
-        .map(|(k, r)| (*k, *r))
-        .collect();
-    rows.sort_unstable();
+    body.extend_from_slice(&weights.scale().to_le_bytes());
+    let mut rows: Vec<(u64, &[i16; NLABELS])> = weights.rows().collect();
+    rows.sort_unstable_by_key(|r| r.0);
     put_u32(body, rows.len() as u32);
     for (key, _) in &rows {
         body.extend_from_slice(&key.to_le_bytes());
     }
-    for (_, r) in &rows {
-        let r = *r as usize * NLABELS;
-        for w in &weights.w[r..r + NLABELS] {
-            body.extend_from_slice(&((w / scale).round() as i16).to_le_bytes());
+    for (_, row) in &rows {
+        for w in row.iter() {
+            body.extend_from_slice(&w.to_le_bytes());
         }
     }
 }
@@ -219,14 +212,14 @@ fn read_weights(r: &mut Reader<'_>) -> Option<Weights> {
     let mut rows = Vec::with_capacity(nrows);
     for i in 0..nrows {
         let key = u64::from_le_bytes(keys_bytes[i * 8..i * 8 + 8].try_into().ok()?);
-        let mut row = [0f32; NLABELS];
+        let mut row = [0i16; NLABELS];
         for (l, x) in row.iter_mut().enumerate() {
             let o = (i * NLABELS + l) * 2;
-            *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]) as f32 * scale;
+            *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]);
         }
         rows.push((key, row));
     }
-    Some(Weights::from_rows(rows))
+    Some(Weights::from_quantized(scale, rows))
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
@@ -293,7 +286,8 @@ mod tests {
         assert_eq!(back.weights2.as_ref().map(Weights::len), Some(10));
         for k in 1..200u64 {
             let row = back.weights.row(hash_str(&k.to_string())).unwrap();
-            assert!((row[(k % 17) as usize] - k as f32 / 10.0).abs() < 0.01);
+            let got = row[(k % 17) as usize] as f32 * back.weights.scale();
+            assert!((got - k as f32 / 10.0).abs() < 0.01);
         }
         assert_eq!(back.lexicon.clusters["Moscow"], [1, 2, 3]);
         assert_eq!(back.lexicon.casing["moscow"], (5, "Moscow".into()));

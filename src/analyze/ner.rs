@@ -593,55 +593,107 @@ impl DocHistory {
 
 // ---------------------------------------------------------------- model
 
-/// Feature weights: a hash table from feature hash to a row of
-/// [`NLABELS`] weights.
-#[derive(Clone, Default)]
+/// One slot of the weight table: a feature hash and its weights as 16-bit
+/// integers (times [`Weights::scale`]), together in 48 bytes so that a
+/// lookup touches one place in memory.
+#[derive(Clone, Copy)]
+#[repr(C, align(16))]
+pub struct Entry {
+    /// Feature hash (0: empty slot).
+    pub key: u64,
+    pub w: [i16; NLABELS],
+}
+
+/// Feature weights: an open-addressing hash table from feature hash to a
+/// row of [`NLABELS`] weights.
+#[derive(Clone)]
 pub struct Weights {
-    /// Open-addressing table of feature hashes (0 = empty slot).
-    pub keys: Vec<u64>,
-    /// Row index for each slot.
-    pub rows: Vec<u32>,
-    /// `rows * NLABELS` weights.
-    pub w: Vec<f32>,
+    table: Vec<Entry>,
+    len: usize,
+    /// Value of one unit of the stored integer weights.
+    scale: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights::from_rows(Vec::new())
+    }
+}
+
+const EMPTY: Entry = Entry {
+    key: 0,
+    w: [0; NLABELS],
+};
+
+#[inline]
+fn prefetch<T>(p: *const T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching is a hint; it never faults, even on a bad address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 impl Weights {
     /// Builds the table from (feature, weights) pairs.
     pub fn from_rows(rows: Vec<(u64, [f32; NLABELS])>) -> Weights {
-        let cap = (rows.len() * 2).next_power_of_two().max(16);
-        let mut keys = vec![0u64; cap];
-        let mut slots = vec![0u32; cap];
-        let mut w = Vec::with_capacity(rows.len() * NLABELS);
-        for (r, (key, row)) in rows.into_iter().enumerate() {
-            let key = if key == 0 { 1 } else { key };
-            let mut s = (key as usize) & (cap - 1);
-            while keys[s] != 0 {
-                s = (s + 1) & (cap - 1);
-            }
-            keys[s] = key;
-            slots[s] = r as u32;
-            w.extend_from_slice(&row);
-        }
-        Weights {
-            keys,
-            rows: slots,
-            w,
-        }
+        let max = rows
+            .iter()
+            .flat_map(|(_, w)| w.iter())
+            .fold(0f32, |m, w| m.max(w.abs()))
+            .max(1e-9);
+        Weights::from_quantized(
+            max / 32767.0,
+            rows.into_iter()
+                .map(|(k, w)| (k, w.map(|x| (x / (max / 32767.0)).round() as i16)))
+                .collect(),
+        )
     }
 
-    /// The weight row of a feature, if the model has it.
+    /// Builds the table from integer weights and their scale.
+    pub fn from_quantized(scale: f32, rows: Vec<(u64, [i16; NLABELS])>) -> Weights {
+        // Load factor at most 2/3.
+        let cap = (rows.len() * 3 / 2 + 1).next_power_of_two().max(16);
+        let mut table = vec![EMPTY; cap];
+        let len = rows.len();
+        for (key, w) in rows {
+            let key = if key == 0 { 1 } else { key };
+            let mut s = (key as usize) & (cap - 1);
+            while table[s].key != 0 {
+                s = (s + 1) & (cap - 1);
+            }
+            table[s] = Entry { key, w };
+        }
+        Weights { table, len, scale }
+    }
+
+    /// The value of one unit of the stored weights.
+    pub fn scale(&self) -> f32 {
+        self.scale
+    }
+
+    /// Every (feature, integer weights) pair, in table order.
+    pub fn rows(&self) -> impl Iterator<Item = (u64, &[i16; NLABELS])> {
+        self.table
+            .iter()
+            .filter(|e| e.key != 0)
+            .map(|e| (e.key, &e.w))
+    }
+
+    /// The integer weight row of a feature, if the model has it.
     #[inline]
-    pub fn row(&self, key: u64) -> Option<&[f32]> {
+    pub fn row(&self, key: u64) -> Option<&[i16; NLABELS]> {
         let key = if key == 0 { 1 } else { key };
-        let mask = self.keys.len() - 1;
+        let mask = self.table.len() - 1;
         let mut s = (key as usize) & mask;
         loop {
-            let k = self.keys[s];
-            if k == key {
-                let r = self.rows[s] as usize * NLABELS;
-                return Some(&self.w[r..r + NLABELS]);
+            let e = &self.table[s];
+            if e.key == key {
+                return Some(&e.w);
             }
-            if k == 0 {
+            if e.key == 0 {
                 return None;
             }
             s = (s + 1) & mask;
@@ -650,25 +702,54 @@ impl Weights {
 
     /// Number of features.
     pub fn len(&self) -> usize {
-        self.w.len() / NLABELS
+        self.len
     }
 
     /// True if the model has no features.
     pub fn is_empty(&self) -> bool {
-        self.w.is_empty()
+        self.len == 0
     }
 
-    /// Adds the rows of `features` into `scores`.
+    /// Adds the rows of `features` into `scores`, prefetching every row
+    /// first so the memory loads overlap.
     #[inline]
     pub fn score(&self, features: &[u64], scores: &mut [f32; NLABELS]) {
+        let mask = self.table.len() - 1;
+        for &f in features {
+            let key = if f == 0 { 1 } else { f };
+            prefetch(&self.table[(key as usize) & mask]);
+        }
+        let mut acc = [0i32; NLABELS];
         for &f in features {
             if let Some(row) = self.row(f) {
-                for (s, w) in scores.iter_mut().zip(row) {
-                    *s += *w;
+                for (a, w) in acc.iter_mut().zip(row) {
+                    *a += *w as i32;
                 }
             }
         }
+        for (s, a) in scores.iter_mut().zip(acc) {
+            *s += a as f32 * self.scale;
+        }
     }
+}
+
+/// The label-independent scores of every token (static features only).
+pub fn static_scores(
+    weights: &Weights,
+    infos: &[TokenInfo],
+    sentences: &[usize],
+) -> Vec<[f32; NLABELS]> {
+    let mut out = vec![[0f32; NLABELS]; infos.len()];
+    let mut feats: Vec<u64> = Vec::with_capacity(96);
+    for s in 0..sentences.len().saturating_sub(1) {
+        let (a, b) = (sentences[s], sentences[s + 1]);
+        for (i, scores) in out.iter_mut().enumerate().take(b).skip(a) {
+            feats.clear();
+            static_features(infos, a, b, i, &mut feats);
+            weights.score(&feats, scores);
+        }
+    }
+    out
 }
 
 /// What decoding asks of the weights: scores for a feature list, and (for
@@ -698,6 +779,18 @@ pub fn decode<S: Scorer + ?Sized>(
     sentences: &[usize],
     agg: Option<&[Agg]>,
 ) -> Vec<Label> {
+    decode_with(scorer, infos, sentences, agg, None)
+}
+
+/// [`decode`], with the static part of each token's scores computed
+/// beforehand ([`static_scores`]) when `fixed` is given.
+pub fn decode_with<S: Scorer + ?Sized>(
+    scorer: &mut S,
+    infos: &[TokenInfo],
+    sentences: &[usize],
+    agg: Option<&[Agg]>,
+    fixed: Option<&[[f32; NLABELS]]>,
+) -> Vec<Label> {
     let mut labels = vec![O; infos.len()];
     let mut history = DocHistory::default();
     let mut feats: Vec<u64> = Vec::with_capacity(96);
@@ -707,7 +800,9 @@ pub fn decode<S: Scorer + ?Sized>(
         let mut p2: Option<Label> = None;
         for i in a..b {
             feats.clear();
-            static_features(infos, a, b, i, &mut feats);
+            if fixed.is_none() {
+                static_features(infos, a, b, i, &mut feats);
+            }
             let h = History {
                 p1,
                 p2,
@@ -720,7 +815,7 @@ pub fn decode<S: Scorer + ?Sized>(
                 agg_features(&agg[i], &infos[i], &mut feats);
             }
             scorer.prune(i, &mut feats);
-            let mut scores = [0f32; NLABELS];
+            let mut scores = fixed.map_or([0f32; NLABELS], |f| f[i]);
             scorer.score(&feats, &mut scores);
             let last = i + 1 == b;
             let mut best = O;
@@ -983,7 +1078,8 @@ mod tests {
             .collect();
         let w = Weights::from_rows(rows);
         for k in 1..1000u64 {
-            assert_eq!(w.row(hash_str(&k.to_string())).unwrap()[3], k as f32);
+            let got = w.row(hash_str(&k.to_string())).unwrap()[3] as f32 * w.scale();
+            assert!((got - k as f32).abs() < 0.02, "{k}: {got}");
         }
         assert!(w.row(hash_str("absent")).is_none());
     }
