@@ -424,6 +424,15 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     }
     commit(&mut writer, &summary)?;
     writer.wait_merging_threads()?;
+    if news.meta.model_version != model_version {
+        // Records whose analysis changed were re-tagged (the model is part of
+        // each record's hash); the index now reports the model last used.
+        let meta = IndexMeta {
+            model_version: model_version.clone(),
+            ..news.meta.clone()
+        };
+        write_meta(&config.dir, &meta)?;
+    }
     bar.finish_and_clear();
     summary.bytes = counter.load(Ordering::Relaxed);
     summary.seconds = started.elapsed().as_secs_f64();

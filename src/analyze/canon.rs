@@ -169,6 +169,17 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
     toks
 }
 
+/// Corrects a tagged type that cannot be right: a person's name has no
+/// digits ("Sukhoi Su-35S" is a thing, not a person), so such a mention is
+/// kept as `misc`.
+pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
+    if kind == EntityType::Person && surface.chars().any(|c| c.is_ascii_digit()) {
+        EntityType::Misc
+    } else {
+        kind
+    }
+}
+
 /// Gives ALL-CAPS words their usual casing: as written elsewhere in the
 /// article, else as usually written in news, else capitalised. Words that
 /// look like acronyms stay: up to 4 letters, or few vowels ("UNHCR").
@@ -411,6 +422,13 @@ mod tests {
             ["European", "Union"]
         );
         assert_eq!(clean_tokens("President", Person), ["President"]);
+    }
+
+    #[test]
+    fn persons_have_no_digits() {
+        assert_eq!(plausible_type(Person, "Sukhoi Su-35S"), Misc);
+        assert_eq!(plausible_type(Person, "Vladimir Putin"), Person);
+        assert_eq!(plausible_type(Org, "3M"), Org);
     }
 
     #[test]

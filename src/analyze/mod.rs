@@ -161,7 +161,8 @@ impl EntityTagger {
         }
         let doc = Doc::new(words, starts.into_iter());
         let labels = self.model.tag(&doc);
-        let spans = train::sentence_spans(&labels, &doc.sentences);
+        let mut spans = train::sentence_spans(&labels, &doc.sentences);
+        known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
         let mut doc_forms: HashMap<String, String> = HashMap::new();
@@ -183,17 +184,31 @@ impl EntityTagger {
             } else {
                 (Part::Body, body, &body_toks, s.start - nt, s.end - nt)
             };
+            // Quotes and brackets at the edges are not part of a name.
+            let word = |k: usize| {
+                text[toks[k].start..toks[k].end]
+                    .chars()
+                    .any(char::is_alphanumeric)
+            };
+            let (mut a, mut b) = (a, b);
+            while a < b && !word(a) {
+                a += 1;
+            }
+            while b > a && !word(b - 1) {
+                b -= 1;
+            }
+            if a == b {
+                continue;
+            }
             let (start, end) = (toks[a].start, toks[b - 1].end);
-            let mut tokens = canon::clean_tokens(&text[start..end], s.kind);
+            let kind = canon::plausible_type(s.kind, &text[start..end]);
+            let mut tokens = canon::clean_tokens(&text[start..end], kind);
             canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
             if tokens.is_empty() || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
                 continue;
             }
-            raw.push((s.kind, part, start, end));
-            pending.push(Pending {
-                kind: s.kind,
-                tokens,
-            });
+            raw.push((kind, part, start, end));
+            pending.push(Pending { kind, tokens });
         }
         let resolved = canon::resolve(&pending, &self.aliases);
         let mut title_chars = CharCounter::new(title);
@@ -218,6 +233,34 @@ impl EntityTagger {
                 }
             })
             .collect()
+    }
+}
+
+/// "X (formerly known as Y)", "X, also known as Y", "X a.k.a. Y": Y names
+/// the same thing as X, so it gets X's type.
+fn known_as_types(words: &[&str], spans: &mut [ner::Span]) {
+    for j in 1..spans.len() {
+        let y = spans[j];
+        let before: Vec<String> = words[y.start.saturating_sub(2)..y.start]
+            .iter()
+            .map(|w| w.to_lowercase())
+            .collect();
+        let cue = matches!(before.as_slice(), [.., k, a] if k == "known" && a == "as")
+            || before.last().is_some_and(|w| w == "a.k.a." || w == "aka");
+        if !cue {
+            continue;
+        }
+        let x = spans[j - 1];
+        // X ends shortly before the cue ("X terrorist organisation (formerly").
+        let cue_start = y.start
+            - if before.last().is_some_and(|w| w == "as") {
+                2
+            } else {
+                1
+            };
+        if cue_start >= x.end && cue_start - x.end <= 5 {
+            spans[j].kind = x.kind;
+        }
     }
 }
 
@@ -271,6 +314,44 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].count, 3);
         assert_eq!(s[0].surfaces, ["Putin", "Vladimir Putin"]);
+    }
+
+    #[test]
+    fn known_as_gives_the_same_type() {
+        let words = [
+            "HTS", "group", "(", "formerly", "known", "as", "Jabhat", "al-Nusra", ")",
+        ];
+        let mut spans = vec![
+            ner::Span {
+                start: 0,
+                end: 1,
+                kind: EntityType::Org,
+            },
+            ner::Span {
+                start: 6,
+                end: 8,
+                kind: EntityType::Person,
+            },
+        ];
+        known_as_types(&words, &mut spans);
+        assert_eq!(spans[1].kind, EntityType::Org);
+        let far = [
+            "HTS", "said", "on", "Monday", "that", "a", "man", "known", "as", "Abu", "Omar",
+        ];
+        let mut spans = vec![
+            ner::Span {
+                start: 0,
+                end: 1,
+                kind: EntityType::Org,
+            },
+            ner::Span {
+                start: 9,
+                end: 11,
+                kind: EntityType::Person,
+            },
+        ];
+        known_as_types(&far, &mut spans);
+        assert_eq!(spans[1].kind, EntityType::Person);
     }
 
     #[test]

@@ -94,6 +94,7 @@ fn tag_articles_gives_canonical_names_and_char_offsets() {
     };
     let mut persons = std::collections::BTreeSet::new();
     let mut locations = std::collections::BTreeSet::new();
+    let mut orgs = std::collections::BTreeSet::new();
     for e in v["entities"].as_array().unwrap() {
         let (s, t) = (
             e["start"].as_u64().unwrap() as usize,
@@ -111,6 +112,9 @@ fn tag_articles_gives_canonical_names_and_char_offsets() {
             }
             "location" => {
                 locations.insert(canonical);
+            }
+            "org" => {
+                orgs.insert(canonical);
             }
             _ => {}
         }

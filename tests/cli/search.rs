@@ -325,3 +325,39 @@ fn stats_describe_the_index() {
     );
     let _ = fixture("corpus");
 }
+
+#[test]
+fn entities_lists_canonical_names_with_surface_forms() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["entities", "--type", "person", "--format", "json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["articles"], 10);
+    let top = v["person"]["top"].as_array().unwrap();
+    let putin = top
+        .iter()
+        .find(|e| e["name"] == "Vladimir Putin")
+        .expect("Vladimir Putin listed");
+    assert_eq!(putin["articles"], 2);
+    let variants: Vec<&str> = putin["variants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert!(
+        variants.contains(&"Putin") && variants.contains(&"Vladimir Putin"),
+        "{variants:?}"
+    );
+    assert!(top.iter().all(|e| e["name"] != "Putin"));
+    let q = env.run(&["entities", "oil", "--type", "org", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&q.stdout).unwrap();
+    assert_eq!(v["articles"], 1);
+    let bad = env.run(&["entities", "--type", "people"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "newsdex: --type: unknown type \"people\"; types are person, org, location, misc\n"
+    );
+}
