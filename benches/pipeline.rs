@@ -1,0 +1,119 @@
+//! Criterion micro-benchmarks on the bundled sample (`data/`): the news
+//! tokeniser, the entity tagger (whole analysis of an article), and the
+//! query path (parse, search, facets, one page of hits). End-to-end figures
+//! against other tools are made by `examples/tag_speed.rs` and the
+//! benchmark scripts, not here.
+//!
+//!     cargo bench --bench pipeline
+
+use std::hint::black_box;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use newsdex::analyze::canon::Aliases;
+use newsdex::analyze::model::Model;
+use newsdex::analyze::{EntityTagger, tokenize};
+use newsdex::index::{IndexConfig, NewsIndex};
+use newsdex::ingest::{FieldMap, Limits};
+use newsdex::search::{Filters, Page, Request, Sort, search};
+
+fn sample() -> Vec<(String, String)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/wikinews_gum.jsonl");
+    std::fs::read_to_string(path)
+        .expect("data/wikinews_gum.jsonl")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("sample is JSON lines");
+            let s = |k: &str| v[k].as_str().unwrap_or("").to_string();
+            (s("title"), s("body"))
+        })
+        .collect()
+}
+
+fn bench_tokenizer(c: &mut Criterion) {
+    let articles = sample();
+    let bytes: usize = articles.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let mut g = c.benchmark_group("tokenize");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("sample", |b| {
+        b.iter(|| {
+            for (t, body) in &articles {
+                black_box(tokenize::tokenize(t));
+                black_box(tokenize::tokenize(body));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn bench_tagger(c: &mut Criterion) {
+    let articles = sample();
+    let tokens: usize = articles
+        .iter()
+        .map(|(t, b)| tokenize::tokenize(t).len() + tokenize::tokenize(b).len())
+        .sum();
+    let tagger = EntityTagger {
+        model: Model::embedded().expect("embedded model"),
+        aliases: Aliases::default(),
+    };
+    let mut g = c.benchmark_group("tagger");
+    g.throughput(Throughput::Elements(tokens as u64));
+    g.bench_function("analyze sample", |b| {
+        b.iter(|| {
+            for (t, body) in &articles {
+                black_box(tagger.analyze(t, body));
+            }
+        })
+    });
+    g.finish();
+}
+
+fn bench_query(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = IndexConfig {
+        dir: dir.path().join("idx"),
+        inputs: vec![PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data")],
+        field_map: FieldMap::default(),
+        limits: Limits::default(),
+        rejects: None,
+        threads: 2,
+        tagger: Some(EntityTagger {
+            model: Model::embedded().expect("embedded model"),
+            aliases: Aliases::default(),
+        }),
+        rebuild: false,
+        commit_every: 100_000,
+        progress: false,
+        memory: 64 << 20,
+    };
+    newsdex::index::run(&config).expect("index the sample");
+    let news = NewsIndex::open(&config.dir).expect("open");
+    let page = Page {
+        limit: 10,
+        offset: 0,
+        facets: vec![
+            "person".into(),
+            "org".into(),
+            "location".into(),
+            "source".into(),
+        ],
+        facet_size: 5,
+        snippet_chars: 160,
+    };
+    let mut g = c.benchmark_group("query");
+    for q in ["scientology", "\"human rights\"", "church OR police -court"] {
+        let request = Request {
+            query: Some(q.to_string()),
+            any: false,
+            filters: Filters::default(),
+            sort: Sort::Relevance,
+        };
+        g.bench_function(q, |b| {
+            b.iter(|| black_box(search(&news, &request, &page).expect("search")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_tokenizer, bench_tagger, bench_query);
+criterion_main!(benches);
