@@ -73,12 +73,12 @@ impl Lexicon {
         self.gazetteer_max = self.gazetteer_max.max(lowered_tokens.len());
     }
 
-    /// Marks gazetteer matches (type and BILOU position) on tokens.
-    pub fn mark_gazetteer(&self, lowers: &[String], sentences: &[usize], infos: &mut [TokenInfo]) {
+    /// Marks gazetteer matches (type and BILOU position) on tokens, given
+    /// the hash of each token's lower-cased form.
+    pub fn mark_gazetteer(&self, hashes: &[u64], sentences: &[usize], infos: &mut [TokenInfo]) {
         if self.gazetteer.is_empty() {
             return;
         }
-        let hashes: Vec<u64> = lowers.iter().map(|l| hash_str(l)).collect();
         for s in 0..sentences.len().saturating_sub(1) {
             let (a, b) = (sentences[s], sentences[s + 1]);
             for i in a..b {

@@ -210,6 +210,34 @@ fn is_caps_word(w: &str) -> bool {
     letters > 0
 }
 
+/// The part of a token's information that depends on the word alone.
+fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
+    let norm = normalise(w);
+    let w0 = digits_to_zero(&norm);
+    let lower = w0.to_lowercase();
+    let (long, short) = shapes(&norm);
+    let mut info = TokenInfo {
+        word: hash_str(&w0),
+        lower: hash_str(&lower),
+        shape: hash_str(&long),
+        short_shape: hash_str(&short),
+        capitalised: norm.chars().next().is_some_and(char::is_uppercase),
+        clusters: lex.clusters(&norm),
+        casing: lex.casing(&lower),
+        ..TokenInfo::default()
+    };
+    let chars: Vec<(usize, char)> = lower.char_indices().collect();
+    for k in 1..=4 {
+        if chars.len() > k {
+            let pre = &lower[..chars[k].0];
+            let suf = &lower[chars[chars.len() - k].0..];
+            info.affixes[k - 1] = hash_str(pre);
+            info.affixes[3 + k] = hash_str(suf);
+        }
+    }
+    info
+}
+
 /// A document prepared for tagging: tokens split into sentences.
 pub struct Doc<'a> {
     pub words: Vec<&'a str>,
@@ -236,7 +264,6 @@ impl<'a> Doc<'a> {
     pub fn infos(&self, lex: &Lexicon) -> Vec<TokenInfo> {
         let n = self.words.len();
         let mut infos = vec![TokenInfo::default(); n];
-        let mut lowers: Vec<String> = Vec::with_capacity(n);
         for s in 0..self.sentences.len() - 1 {
             let (a, b) = (self.sentences[s], self.sentences[s + 1]);
             // A headline: most words with letters are in capitals.
@@ -265,40 +292,30 @@ impl<'a> Doc<'a> {
                 info.table = table;
             }
         }
+        // What depends on the word alone, computed once per distinct word.
+        let mut seen: rustc_hash::FxHashMap<&str, TokenInfo> = rustc_hash::FxHashMap::default();
         for (i, w) in self.words.iter().enumerate() {
-            let norm = normalise(w);
-            let w0 = digits_to_zero(&norm);
-            let lower = w0.to_lowercase();
-            let (long, short) = shapes(&norm);
+            let lexical = seen.entry(w).or_insert_with(|| lexical_info(w, lex));
             let info = &mut infos[i];
-            info.word = hash_str(&w0);
-            info.lower = hash_str(&lower);
-            info.shape = hash_str(&long);
-            info.short_shape = hash_str(&short);
-            let chars: Vec<(usize, char)> = lower.char_indices().collect();
-            for k in 1..=4 {
-                if chars.len() > k {
-                    let pre = &lower[..chars[k].0];
-                    let suf = &lower[chars[chars.len() - k].0..];
-                    info.affixes[k - 1] = hash_str(pre);
-                    info.affixes[3 + k] = hash_str(suf);
-                }
-            }
-            info.capitalised = norm.chars().next().is_some_and(char::is_uppercase);
-            info.clusters = lex.clusters(&norm);
-            info.casing = lex.casing(&lower);
-            lowers.push(lower);
+            info.word = lexical.word;
+            info.lower = lexical.lower;
+            info.shape = lexical.shape;
+            info.short_shape = lexical.short_shape;
+            info.affixes = lexical.affixes;
+            info.capitalised = lexical.capitalised;
+            info.clusters = lexical.clusters;
+            info.casing = lexical.casing;
         }
         // Words capitalised mid-sentence (not in headlines) in this document.
-        let mut doc_caps: HashMap<&str, bool> = HashMap::new();
-        for (i, info) in infos.iter().enumerate() {
-            if info.capitalised && !info.sent_start && !info.caps_sentence {
-                doc_caps.insert(lowers[i].as_str(), true);
-            }
+        let doc_caps: rustc_hash::FxHashSet<u64> = infos
+            .iter()
+            .filter(|x| x.capitalised && !x.sent_start && !x.caps_sentence)
+            .map(|x| x.lower)
+            .collect();
+        for info in infos.iter_mut() {
+            info.doc_capitalised = doc_caps.contains(&info.lower);
         }
-        for (i, info) in infos.iter_mut().enumerate() {
-            info.doc_capitalised = doc_caps.contains_key(lowers[i].as_str());
-        }
+        let lowers: Vec<u64> = infos.iter().map(|x| x.lower).collect();
         lex.mark_gazetteer(&lowers, &self.sentences, &mut infos);
         infos
     }
