@@ -132,6 +132,8 @@ pub struct TokenInfo {
     pub table: bool,
     /// First letter upper-case.
     pub capitalised: bool,
+    /// No capital letter and no digit anywhere in the word.
+    pub plain: bool,
     /// The lower-cased word occurs capitalised mid-sentence elsewhere in the
     /// same document.
     pub doc_capitalised: bool,
@@ -222,6 +224,7 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
         shape: hash_str(&long),
         short_shape: hash_str(&short),
         capitalised: norm.chars().next().is_some_and(char::is_uppercase),
+        plain: !norm.chars().any(|c| c.is_uppercase() || c.is_numeric()),
         clusters: lex.clusters(&norm),
         casing: lex.casing(&lower),
         ..TokenInfo::default()
@@ -303,6 +306,7 @@ impl<'a> Doc<'a> {
             info.short_shape = lexical.short_shape;
             info.affixes = lexical.affixes;
             info.capitalised = lexical.capitalised;
+            info.plain = lexical.plain;
             info.clusters = lexical.clusters;
             info.casing = lexical.casing;
         }
@@ -751,6 +755,17 @@ impl Weights {
 }
 
 /// The label-independent scores of every token (static features only).
+/// A token that is O without asking the model: a plain word (no capital,
+/// no digit) between plain words, outside an open entity. Names of every
+/// type have a capital or a digit in or next to each of their words ("de
+/// Gaulle", "Bank of England"), so this skips most tokens of news text at no
+/// measurable cost in accuracy (4 of 8,600 entity tokens of CoNLL-2003 dev
+/// are such words). Training still sees every token.
+#[inline]
+pub fn obviously_outside(infos: &[TokenInfo], a: usize, b: usize, i: usize) -> bool {
+    infos[i].plain && (i == a || infos[i - 1].plain) && (i + 1 == b || infos[i + 1].plain)
+}
+
 pub fn static_scores(
     weights: &Weights,
     infos: &[TokenInfo],
@@ -761,6 +776,9 @@ pub fn static_scores(
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
         for (i, scores) in out.iter_mut().enumerate().take(b).skip(a) {
+            if obviously_outside(infos, a, b, i) {
+                continue;
+            }
             feats.clear();
             static_features(infos, a, b, i, &mut feats);
             weights.score(&feats, scores);
@@ -781,6 +799,11 @@ pub trait Scorer {
     }
     /// May remove features before scoring (training drops some at random).
     fn prune(&mut self, _i: usize, _features: &mut Vec<u64>) {}
+    /// Whether tokens that are [`obviously_outside`] may be labelled O
+    /// without scoring (tagging: yes; training sees every token).
+    fn skips_plain(&self) -> bool {
+        true
+    }
 }
 
 impl Scorer for &Weights {
@@ -811,13 +834,27 @@ pub fn decode_with<S: Scorer + ?Sized>(
     let mut labels = vec![O; infos.len()];
     let mut history = DocHistory::default();
     let mut feats: Vec<u64> = Vec::with_capacity(96);
+    let skips = scorer.skips_plain();
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
         let mut p1: Option<Label> = None;
         let mut p2: Option<Label> = None;
         for i in a..b {
+            let outside = skips && obviously_outside(infos, a, b, i);
+            let open = p1
+                .and_then(split)
+                .is_some_and(|(_, p)| matches!(p, Pos::B | Pos::I));
+            if outside && !open {
+                labels[i] = O;
+                history.record(infos, i, O);
+                p2 = p1;
+                p1 = Some(O);
+                continue;
+            }
             feats.clear();
-            if fixed.is_none() {
+            if fixed.is_none() || outside {
+                // (`fixed` has no static scores for tokens that are
+                // usually skipped.)
                 static_features(infos, a, b, i, &mut feats);
             }
             let h = History {

@@ -373,6 +373,10 @@ impl Scorer for Pass<'_> {
         });
     }
 
+    fn skips_plain(&self) -> bool {
+        false
+    }
+
     fn observe(&mut self, i: usize, features: &[u64], predicted: Label) -> Label {
         let t = &mut *self.trainer;
         t.clock += 1;
