@@ -241,6 +241,21 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
     info
 }
 
+/// A headline: at least 80% of the (two or more) words with letters are in
+/// capitals.
+pub fn is_caps_sentence(words: &[&str]) -> bool {
+    let (mut caps, mut lettered) = (0, 0);
+    for w in words {
+        if w.chars().any(char::is_alphabetic) {
+            lettered += 1;
+            if is_caps_word(w) {
+                caps += 1;
+            }
+        }
+    }
+    lettered >= 2 && caps * 10 >= lettered * 8
+}
+
 /// A document prepared for tagging: tokens split into sentences.
 pub struct Doc<'a> {
     pub words: Vec<&'a str>,
@@ -269,17 +284,7 @@ impl<'a> Doc<'a> {
         let mut infos = vec![TokenInfo::default(); n];
         for s in 0..self.sentences.len() - 1 {
             let (a, b) = (self.sentences[s], self.sentences[s + 1]);
-            // A headline: most words with letters are in capitals.
-            let (mut caps, mut lettered) = (0, 0);
-            for w in &self.words[a..b] {
-                if w.chars().any(char::is_alphabetic) {
-                    lettered += 1;
-                    if is_caps_word(w) {
-                        caps += 1;
-                    }
-                }
-            }
-            let caps_sentence = lettered >= 2 && caps * 10 >= lettered * 8;
+            let caps_sentence = is_caps_sentence(&self.words[a..b]);
             let numbers = self.words[a..b]
                 .iter()
                 .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))

@@ -14,7 +14,7 @@ use crate::analyze::canon::Aliases;
 use crate::analyze::clusters::Counter;
 use crate::analyze::lexicon::Lexicon;
 use crate::analyze::model::Model;
-use crate::analyze::ner::Weights;
+use crate::analyze::ner::{Weights, is_caps_sentence};
 use crate::analyze::train::{self, TrainConfig, iob2_tags, read_conll, sentence_spans};
 use crate::analyze::{EntityTagger, EntityType, Part, tokenize};
 use crate::cli::{NerCommand, NerEvalArgs, NerLexiconArgs, NerTagArgs, NerTrainArgs};
@@ -375,18 +375,6 @@ fn lexicon(a: NerLexiconArgs) -> anyhow::Result<ExitCode> {
         model.lexicon.casing.len()
     );
     Ok(ExitCode::Success)
-}
-
-fn is_caps_sentence(words: &[&str]) -> bool {
-    let lettered: Vec<&&str> = words
-        .iter()
-        .filter(|w| w.chars().any(char::is_alphabetic))
-        .collect();
-    let caps = lettered
-        .iter()
-        .filter(|w| !w.chars().any(char::is_lowercase))
-        .count();
-    lettered.len() >= 2 && caps * 10 >= lettered.len() * 8
 }
 
 fn add_text(counter: &mut Counter, text: &str) {
