@@ -36,6 +36,8 @@ pub enum Command {
     Stats(StatsArgs),
     /// Entities across the index or a query's hits, with surface forms.
     Entities(EntitiesArgs),
+    /// Entity pairs that appear together in the most articles among the hits.
+    Cooccur(CooccurArgs),
     /// The entity tagger: tag, evaluate, train.
     #[command(subcommand)]
     Ner(NerCommand),
@@ -183,6 +185,27 @@ pub struct EntitiesArgs {
     #[arg(long, default_value_t = 20)]
     pub top: usize,
     /// Output: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CooccurArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Entity types taking part (comma-separated): person, org, location, misc.
+    #[arg(long = "type", default_value = "person,org,location,misc")]
+    pub types: String,
+    /// Only pairs with this entity (canonical name, any case), on the left.
+    #[arg(long)]
+    pub with: Option<String>,
+    /// Pairs shown.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Pairs found together in fewer articles are left out.
+    #[arg(long, default_value_t = 1)]
+    pub min_joint: u64,
+    /// Output: table, csv or json.
     #[arg(long, default_value = "table")]
     pub format: String,
 }

@@ -10,6 +10,7 @@
 pub mod analyze;
 pub mod cli;
 pub mod cmd;
+pub mod cooccur;
 pub mod error;
 pub mod export;
 pub mod index;

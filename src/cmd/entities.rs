@@ -22,19 +22,7 @@ struct Tally {
 }
 
 pub fn run(dir: &Path, a: EntitiesArgs) -> anyhow::Result<ExitCode> {
-    let types: Vec<EntityType> = a
-        .types
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            EntityType::from_name(s).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--type: unknown type {s:?}; types are person, org, location, misc"
-                ))
-            })
-        })
-        .collect::<Result<_, _>>()?;
+    let types: Vec<EntityType> = super::entity_types(&a.types)?;
     if a.format != "table" && a.format != "json" {
         return Err(Error::Usage(format!(
             "--format: expected table or json, got {:?}",

@@ -2,6 +2,7 @@
 //! `cli.rs`), typed configs built and checked once, the library called, an
 //! exit code out.
 
+pub mod cooccur;
 pub mod entities;
 pub mod export;
 pub mod index;
@@ -24,6 +25,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Export(a) => export::run(&cli.index, a),
         Command::Stats(a) => stats::run(&cli.index, a),
         Command::Entities(a) => entities::run(&cli.index, a),
+        Command::Cooccur(a) => cooccur::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
     }
 }
@@ -69,6 +71,21 @@ pub fn request(a: &QueryArgs) -> Result<Request> {
         },
         sort,
     })
+}
+
+/// Parses `--type person,org`.
+pub fn entity_types(spec: &str) -> Result<Vec<crate::analyze::EntityType>> {
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            crate::analyze::EntityType::from_name(s).ok_or_else(|| {
+                Error::Usage(format!(
+                    "--type: unknown type {s:?}; types are person, org, location, misc"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// Whether to colour output: `always`, `never`, or `auto` (a terminal, and

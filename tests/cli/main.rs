@@ -1,6 +1,7 @@
 //! CLI integration tests: the real `newsdex` binary on the small fixtures in
 //! `tests/fixtures/`, each test in its own temporary directory.
 
+mod answers;
 mod index;
 mod ner;
 mod search;

@@ -1,0 +1,126 @@
+//! `newsdex cooccur`: a query and filters in, the entity pairs that appear
+//! together in the most of its hits out (all hits counted, exactly).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::CooccurArgs;
+use crate::cooccur::{CooccurConfig, cooccur};
+use crate::error::{Error, ExitCode};
+use crate::index::NewsIndex;
+use crate::search::AllHits;
+
+pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
+    if !["table", "csv", "json"].contains(&a.format.as_str()) {
+        return Err(Error::Usage(format!(
+            "--format: expected table, csv or json, got {:?}",
+            a.format
+        ))
+        .into());
+    }
+    let config = CooccurConfig {
+        types: super::entity_types(&a.types)?,
+        with: a.with.clone(),
+        top: a.top,
+        min_joint: a.min_joint.max(1),
+    };
+    let news = NewsIndex::open(dir)?;
+    let searcher = news.searcher()?;
+    let request = super::request(&a.query)?;
+    let hits: Vec<tantivy::DocAddress> = if request.query.is_none() && request.filters.is_empty() {
+        // No query and no filter: every article.
+        let mut all = Vec::new();
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let alive = seg.alive_bitset();
+            for doc in 0..seg.max_doc() {
+                if alive.is_none_or(|al| al.is_alive(doc)) {
+                    all.push(tantivy::DocAddress::new(ord as u32, doc));
+                }
+            }
+        }
+        all
+    } else {
+        let query = request.build(&news)?;
+        searcher
+            .search(&*query, &AllHits { scoring: false })?
+            .into_iter()
+            .map(|h| h.addr)
+            .collect()
+    };
+    let result = cooccur(&searcher, &hits, &config)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    match a.format.as_str() {
+        "json" => {
+            serde_json::to_writer_pretty(&mut out, &result)?;
+            writeln!(out)?;
+        }
+        "csv" => {
+            let mut w = csv::Writer::from_writer(&mut out);
+            w.write_record([
+                "type_a", "a", "type_b", "b", "joint", "count_a", "count_b", "lift", "pmi",
+            ])?;
+            for p in &result.pairs {
+                w.write_record([
+                    p.a.kind.name().to_string(),
+                    p.a.name.clone(),
+                    p.b.kind.name().to_string(),
+                    p.b.name.clone(),
+                    p.joint.to_string(),
+                    p.count_a.to_string(),
+                    p.count_b.to_string(),
+                    format!("{:.4}", p.lift),
+                    format!("{:.4}", p.pmi),
+                ])?;
+            }
+            w.flush()?;
+        }
+        _ => {
+            let label = |e: &crate::cooccur::Entity| format!("{} ({})", e.name, e.kind.name());
+            let wa = result
+                .pairs
+                .iter()
+                .map(|p| label(&p.a).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(8);
+            let wb = result
+                .pairs
+                .iter()
+                .map(|p| label(&p.b).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(8);
+            writeln!(
+                out,
+                "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8}  {:>6}",
+                "entity a", "entity b", "joint", "a", "b", "lift", "pmi"
+            )?;
+            for p in &result.pairs {
+                writeln!(
+                    out,
+                    "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8.2}  {:>6.2}",
+                    label(&p.a),
+                    label(&p.b),
+                    p.joint,
+                    p.count_a,
+                    p.count_b,
+                    p.lift,
+                    p.pmi
+                )?;
+            }
+            writeln!(
+                out,
+                "{} pairs shown, counted over {} articles",
+                result.pairs.len(),
+                result.articles
+            )?;
+        }
+    }
+    out.flush()?;
+    Ok(if result.pairs.is_empty() {
+        ExitCode::NoHits
+    } else {
+        ExitCode::Success
+    })
+}

@@ -1,0 +1,178 @@
+//! Entity co-occurrence over every hit of a query: hits in, entity pairs out
+//! with their joint article count, each entity's article count, lift and
+//! PMI. Reads the entity facets' column (no stored documents), so it is
+//! exact over all hits and fast.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxHashMap;
+
+use serde::Serialize;
+use tantivy::schema::Facet;
+use tantivy::{DocAddress, Searcher};
+
+use crate::analyze::EntityType;
+use crate::analyze::canon::fold;
+use crate::error::Result;
+
+/// One entity: its type and canonical name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Entity {
+    #[serde(rename = "type")]
+    pub kind: EntityType,
+    pub name: String,
+}
+
+/// A pair of entities that appear in the same articles.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Pair {
+    pub a: Entity,
+    pub b: Entity,
+    /// Articles among the hits that mention both.
+    pub joint: u64,
+    /// Articles among the hits that mention `a` (resp. `b`).
+    pub count_a: u64,
+    pub count_b: u64,
+    /// joint * N / (count_a * count_b): how much more often than chance.
+    pub lift: f64,
+    /// log2 of the lift.
+    pub pmi: f64,
+}
+
+/// What to count.
+#[derive(Debug, Clone)]
+pub struct CooccurConfig {
+    /// Entity types taking part.
+    pub types: Vec<EntityType>,
+    /// Only pairs with an entity of this name (any type, any case).
+    pub with: Option<String>,
+    /// Pairs kept, most frequent first.
+    pub top: usize,
+    /// Pairs seen in fewer articles are dropped.
+    pub min_joint: u64,
+}
+
+/// The answer: the number of hits and the top pairs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cooccurrence {
+    pub articles: u64,
+    pub pairs: Vec<Pair>,
+}
+
+/// Counts entity pairs over the documents `hits`.
+pub fn cooccur(
+    searcher: &Searcher,
+    hits: &[DocAddress],
+    config: &CooccurConfig,
+) -> Result<Cooccurrence> {
+    let mut ids: HashMap<Entity, u32> = HashMap::new();
+    let mut entities: Vec<Entity> = Vec::new();
+    let mut counts: Vec<u64> = Vec::new();
+    let mut joint: FxHashMap<u64, u64> = FxHashMap::default();
+    let anchor = config.with.as_deref().map(fold);
+    // Hits grouped by segment, so each segment's column is read once.
+    let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); searcher.segment_readers().len()];
+    for h in hits {
+        by_segment[h.segment_ord as usize].push(h.doc_id);
+    }
+    let mut doc_entities: Vec<u32> = Vec::new();
+    for (ord, docs) in by_segment.iter().enumerate() {
+        if docs.is_empty() {
+            continue;
+        }
+        let reader = searcher.segment_reader(ord as u32).facet_reader("facet")?;
+        // Facet ordinal -> entity id (u32::MAX: not an entity of the chosen
+        // types), from one sequential pass over the segment's facet terms.
+        let mut table = vec![u32::MAX; reader.num_facets()];
+        let mut terms = reader
+            .facet_dict()
+            .stream()
+            .map_err(|e| crate::error::Error::Tantivy(e.into()))?;
+        while terms.advance() {
+            let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
+                continue;
+            };
+            let path = facet.to_path();
+            let (Some(kind), Some(name)) = (
+                path.first().and_then(|t| EntityType::from_name(t)),
+                path.get(1),
+            ) else {
+                continue;
+            };
+            if path.len() != 2 || !config.types.contains(&kind) {
+                continue;
+            }
+            let e = Entity {
+                kind,
+                name: name.to_string(),
+            };
+            let id = *ids.entry(e.clone()).or_insert_with(|| {
+                entities.push(e);
+                counts.push(0);
+                (entities.len() - 1) as u32
+            });
+            if let Some(slot) = table.get_mut(terms.term_ord() as usize) {
+                *slot = id;
+            }
+        }
+        for &doc in docs {
+            doc_entities.clear();
+            for f in reader.facet_ords(doc) {
+                match table.get(f as usize) {
+                    Some(&id) if id != u32::MAX => doc_entities.push(id),
+                    _ => {}
+                }
+            }
+            doc_entities.sort_unstable();
+            doc_entities.dedup();
+            for (i, &a) in doc_entities.iter().enumerate() {
+                counts[a as usize] += 1;
+                for &b in &doc_entities[i + 1..] {
+                    *joint.entry((a as u64) << 32 | b as u64).or_default() += 1;
+                }
+            }
+        }
+    }
+    let n = hits.len() as u64;
+    let is_anchor = |e: &Entity| anchor.as_deref().is_none_or(|a| fold(&e.name) == a);
+    let mut pairs: Vec<Pair> = joint
+        .into_iter()
+        .filter(|&(_, j)| j >= config.min_joint)
+        .filter_map(|(key, j)| {
+            let (a, b) = ((key >> 32) as u32, key as u32);
+            let (ea, eb) = (&entities[a as usize], &entities[b as usize]);
+            // The anchor, when given, is always side a.
+            let (ea, eb, ca, cb) = if anchor.is_none() {
+                // Without an anchor, the pair is written in name order.
+                if ea <= eb {
+                    (ea, eb, counts[a as usize], counts[b as usize])
+                } else {
+                    (eb, ea, counts[b as usize], counts[a as usize])
+                }
+            } else if is_anchor(ea) {
+                (ea, eb, counts[a as usize], counts[b as usize])
+            } else if is_anchor(eb) {
+                (eb, ea, counts[b as usize], counts[a as usize])
+            } else {
+                return None;
+            };
+            let lift = j as f64 * n as f64 / (ca as f64 * cb as f64);
+            Some(Pair {
+                a: ea.clone(),
+                b: eb.clone(),
+                joint: j,
+                count_a: ca,
+                count_b: cb,
+                lift: (lift * 1e4).round() / 1e4,
+                pmi: (lift.log2() * 1e4).round() / 1e4,
+            })
+        })
+        .collect();
+    pairs.sort_by(|x, y| {
+        y.joint
+            .cmp(&x.joint)
+            .then_with(|| (&x.a, &x.b).cmp(&(&y.a, &y.b)))
+    });
+    pairs.truncate(config.top);
+    Ok(Cooccurrence { articles: n, pairs })
+}

@@ -1,0 +1,119 @@
+//! Answers over all hits: `newsdex cooccur`, checked against a brute-force
+//! count over the exported hits.
+
+use std::collections::BTreeMap;
+
+use crate::TestEnv;
+
+/// (type, name) of each side -> articles with both; and the article count.
+type Pairs = (BTreeMap<((String, String), (String, String)), u64>, u64);
+
+/// (type, name) pairs in name order -> joint count, from exported hits.
+fn brute_force(env: &TestEnv, query: Option<&str>) -> Pairs {
+    let mut args = vec!["export"];
+    args.extend(query);
+    args.extend([
+        "--format",
+        "jsonl",
+        "--fields",
+        "id,person,org,location,misc",
+    ]);
+    let r = env.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut pairs = BTreeMap::new();
+    let mut n = 0;
+    for line in r.stdout.lines() {
+        n += 1;
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let mut ents: Vec<(String, String)> = Vec::new();
+        for t in ["person", "org", "location", "misc"] {
+            for name in v[t].as_array().unwrap() {
+                ents.push((t.to_string(), name.as_str().unwrap().to_string()));
+            }
+        }
+        ents.sort();
+        ents.dedup();
+        for i in 0..ents.len() {
+            for j in i + 1..ents.len() {
+                *pairs.entry((ents[i].clone(), ents[j].clone())).or_default() += 1;
+            }
+        }
+    }
+    (pairs, n)
+}
+
+fn cooccur(env: &TestEnv, query: Option<&str>) -> Pairs {
+    let mut args = vec!["cooccur"];
+    args.extend(query);
+    args.extend(["--format", "json", "--top", "1000000"]);
+    let r = env.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let side = |e: &serde_json::Value| {
+        (
+            e["type"].as_str().unwrap().to_string(),
+            e["name"].as_str().unwrap().to_string(),
+        )
+    };
+    let pairs = v["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            let (a, b) = (side(&p["a"]), side(&p["b"]));
+            // The same order as the brute force: by type name, then name.
+            let key = if a <= b { (a, b) } else { (b, a) };
+            (key, p["joint"].as_u64().unwrap())
+        })
+        .collect();
+    (pairs, v["articles"].as_u64().unwrap())
+}
+
+#[test]
+fn cooccurrence_counts_equal_a_brute_force_count() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    // No query counts every article: the same as a query matching all.
+    for (cooccur_query, export_query) in [
+        (None, "NOT zyzzyva"),
+        (Some("the"), "the"),
+        (Some("Putin"), "Putin"),
+    ] {
+        let (want, n) = brute_force(&env, Some(export_query));
+        let (got, articles) = cooccur(&env, cooccur_query);
+        assert_eq!(articles, n, "{cooccur_query:?}");
+        assert_eq!(got, want, "{cooccur_query:?}");
+        assert!(!got.is_empty());
+    }
+}
+
+#[test]
+fn cooccur_with_an_anchor_and_types() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&[
+        "cooccur",
+        "--with",
+        "vladimir putin",
+        "--type",
+        "person",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines[0], "type_a,a,type_b,b,joint,count_a,count_b,lift,pmi");
+    assert_eq!(
+        lines[1],
+        "person,Vladimir Putin,person,Recep Tayyip Erdogan,2,2,2,5.0000,2.3219"
+    );
+    assert!(
+        lines[1..]
+            .iter()
+            .all(|l| l.starts_with("person,Vladimir Putin,person,")),
+        "{}",
+        r.stdout
+    );
+    let none = env.run(&["cooccur", "--with", "Nobody Atall"]);
+    assert_eq!(none.code, 1);
+}
