@@ -38,6 +38,8 @@ pub enum Command {
     Entities(EntitiesArgs),
     /// Entity pairs that appear together in the most articles among the hits.
     Cooccur(CooccurArgs),
+    /// Article counts per day, week, month or year over the hits.
+    Timeline(TimelineArgs),
     /// The entity tagger: tag, evaluate, train.
     #[command(subcommand)]
     Ner(NerCommand),
@@ -208,6 +210,27 @@ pub struct CooccurArgs {
     /// Output: table, csv or json.
     #[arg(long, default_value = "table")]
     pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    #[command(flatten)]
+    pub query: QueryArgs,
+    /// Bucket: day, week, month or year.
+    #[arg(long, default_value = "month")]
+    pub interval: String,
+    /// Also one series per top entity of this type: person, org, location, misc.
+    #[arg(long)]
+    pub by: Option<String>,
+    /// Entities with a series of their own (with --by).
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Output: chart (a bar chart in the terminal), csv or json.
+    #[arg(long, default_value = "chart")]
+    pub format: String,
+    /// Also draw the timeline into this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -59,6 +59,44 @@ pub struct Cooccurrence {
     pub pairs: Vec<Pair>,
 }
 
+/// Maps a segment's facet ordinals to entity ids: one sequential pass over
+/// its facet terms; `intern` gives the id of an entity of one of `types`;
+/// other facets map to `u32::MAX`.
+pub fn entity_table(
+    reader: &tantivy::fastfield::FacetReader,
+    types: &[EntityType],
+    intern: &mut dyn FnMut(Entity) -> u32,
+) -> Result<Vec<u32>> {
+    let mut table = vec![u32::MAX; reader.num_facets()];
+    let mut terms = reader
+        .facet_dict()
+        .stream()
+        .map_err(|e| crate::error::Error::Tantivy(e.into()))?;
+    while terms.advance() {
+        let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
+            continue;
+        };
+        let path = facet.to_path();
+        let (Some(kind), Some(name)) = (
+            path.first().and_then(|t| EntityType::from_name(t)),
+            path.get(1),
+        ) else {
+            continue;
+        };
+        if path.len() != 2 || !types.contains(&kind) {
+            continue;
+        }
+        let id = intern(Entity {
+            kind,
+            name: name.to_string(),
+        });
+        if let Some(slot) = table.get_mut(terms.term_ord() as usize) {
+            *slot = id;
+        }
+    }
+    Ok(table)
+}
+
 /// Counts entity pairs over the documents `hits`.
 pub fn cooccur(
     searcher: &Searcher,
@@ -81,40 +119,13 @@ pub fn cooccur(
             continue;
         }
         let reader = searcher.segment_reader(ord as u32).facet_reader("facet")?;
-        // Facet ordinal -> entity id (u32::MAX: not an entity of the chosen
-        // types), from one sequential pass over the segment's facet terms.
-        let mut table = vec![u32::MAX; reader.num_facets()];
-        let mut terms = reader
-            .facet_dict()
-            .stream()
-            .map_err(|e| crate::error::Error::Tantivy(e.into()))?;
-        while terms.advance() {
-            let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
-                continue;
-            };
-            let path = facet.to_path();
-            let (Some(kind), Some(name)) = (
-                path.first().and_then(|t| EntityType::from_name(t)),
-                path.get(1),
-            ) else {
-                continue;
-            };
-            if path.len() != 2 || !config.types.contains(&kind) {
-                continue;
-            }
-            let e = Entity {
-                kind,
-                name: name.to_string(),
-            };
-            let id = *ids.entry(e.clone()).or_insert_with(|| {
+        let table = entity_table(&reader, &config.types, &mut |e| {
+            *ids.entry(e.clone()).or_insert_with(|| {
                 entities.push(e);
                 counts.push(0);
                 (entities.len() - 1) as u32
-            });
-            if let Some(slot) = table.get_mut(terms.term_ord() as usize) {
-                *slot = id;
-            }
-        }
+            })
+        })?;
         for &doc in docs {
             doc_entities.clear();
             for f in reader.facet_ords(doc) {

@@ -17,5 +17,6 @@ pub mod index;
 pub mod ingest;
 pub mod schema;
 pub mod search;
+pub mod timeline;
 
 pub use error::{Error, ExitCode, Result};

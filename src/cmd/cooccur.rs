@@ -8,7 +8,6 @@ use crate::cli::CooccurArgs;
 use crate::cooccur::{CooccurConfig, cooccur};
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
-use crate::search::AllHits;
 
 pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
     if !["table", "csv", "json"].contains(&a.format.as_str()) {
@@ -27,26 +26,7 @@ pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
-    let hits: Vec<tantivy::DocAddress> = if request.query.is_none() && request.filters.is_empty() {
-        // No query and no filter: every article.
-        let mut all = Vec::new();
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let alive = seg.alive_bitset();
-            for doc in 0..seg.max_doc() {
-                if alive.is_none_or(|al| al.is_alive(doc)) {
-                    all.push(tantivy::DocAddress::new(ord as u32, doc));
-                }
-            }
-        }
-        all
-    } else {
-        let query = request.build(&news)?;
-        searcher
-            .search(&*query, &AllHits { scoring: false })?
-            .into_iter()
-            .map(|h| h.addr)
-            .collect()
-    };
+    let hits = super::hit_addresses(&news, &searcher, &request)?;
     let result = cooccur(&searcher, &hits, &config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -9,6 +9,7 @@ pub mod index;
 pub mod ner;
 pub mod search;
 pub mod stats;
+pub mod timeline;
 
 use std::io::IsTerminal;
 
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(a) => stats::run(&cli.index, a),
         Command::Entities(a) => entities::run(&cli.index, a),
         Command::Cooccur(a) => cooccur::run(&cli.index, a),
+        Command::Timeline(a) => timeline::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
     }
 }
@@ -71,6 +73,32 @@ pub fn request(a: &QueryArgs) -> Result<Request> {
         },
         sort,
     })
+}
+
+/// Every hit of the query flags, or every article when none is given.
+pub fn hit_addresses(
+    news: &crate::index::NewsIndex,
+    searcher: &tantivy::Searcher,
+    request: &Request,
+) -> Result<Vec<tantivy::DocAddress>> {
+    if request.query.is_none() && request.filters.is_empty() {
+        let mut all = Vec::new();
+        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
+            let alive = seg.alive_bitset();
+            for doc in 0..seg.max_doc() {
+                if alive.is_none_or(|al| al.is_alive(doc)) {
+                    all.push(tantivy::DocAddress::new(ord as u32, doc));
+                }
+            }
+        }
+        return Ok(all);
+    }
+    let query = request.build(news)?;
+    Ok(searcher
+        .search(&*query, &crate::search::AllHits { scoring: false })?
+        .into_iter()
+        .map(|h| h.addr)
+        .collect())
 }
 
 /// Parses `--type person,org`.

@@ -117,3 +117,59 @@ fn cooccur_with_an_anchor_and_types() {
     let none = env.run(&["cooccur", "--with", "Nobody Atall"]);
     assert_eq!(none.code, 1);
 }
+
+#[test]
+fn timeline_buckets_count_every_hit_and_report_undated_ones() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["timeline", "--interval", "day", "--format", "csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "period,start,all\n2020-03-06,2020-03-06,1\n2020-03-07,2020-03-07,0\n2020-03-08,2020-03-08,1\n\
+         2020-03-09,2020-03-09,1\n2020-03-10,2020-03-10,2\n2020-03-11,2020-03-11,1\nundated,,4\n"
+    );
+    let r = env.run(&[
+        "timeline",
+        "--interval",
+        "week",
+        "--by",
+        "person",
+        "--top",
+        "1",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["buckets"], serde_json::json!(["2020-W10", "2020-W11"]));
+    assert_eq!(v["series"][0]["counts"], serde_json::json!([2, 4]));
+    assert_eq!(v["articles"], 10);
+    assert_eq!(v["undated"], 4);
+    // Persons among dated hits: Vladimir Putin and Recep Tayyip Erdogan in
+    // one dated article each (the seed is undated); ties go by name.
+    assert_eq!(v["series"][1]["name"], "Angela Merkel");
+    let svg_path = env.path("t.svg");
+    let r = env.run(&[
+        "timeline",
+        "oil OR storm",
+        "--plot",
+        svg_path.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "2020-03       2  ████████████████████████████████████████████████████████████\n2 articles, 0 undated (not charted)\n"
+    );
+    let svg = std::fs::read_to_string(&svg_path).unwrap();
+    assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+    assert!(
+        svg.contains("articles per month") && svg.contains(">all (2)</text>"),
+        "{svg}"
+    );
+    let bad = env.run(&["timeline", "--plot", "chart.png"]);
+    assert_eq!(bad.code, 2);
+    assert_eq!(
+        bad.stderr,
+        "newsdex: --plot: chart.png must end in .svg (the chart is drawn as SVG)\n"
+    );
+}
