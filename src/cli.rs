@@ -121,7 +121,7 @@ pub struct QueryArgs {
     pub until: Option<String>,
     /// Order: relevance, date (oldest first) or -date (newest first)
     /// [default: relevance; -date without a query].
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub sort: Option<String>,
 }
 

@@ -11,6 +11,7 @@ use crate::cli::ExportArgs;
 use crate::error::{Error, ExitCode};
 use crate::export::{Format, RowWriter, parse_columns};
 use crate::index::NewsIndex;
+use crate::provenance;
 use crate::search::{HitReader, all_hits};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -22,10 +23,21 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let (query, hits) = all_hits(&news, &searcher, &request)?;
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
     let reader = HitReader::new(&news, &searcher, &*query, snippets)?;
+    let meta = provenance::record(
+        &news,
+        &searcher,
+        &request,
+        serde_json::json!({"command": "export", "format": a.format, "fields": columns, "hits": hits.len()}),
+    )?;
     match &a.output {
         None => {
             let stdout = std::io::stdout();
-            let out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            if format == Format::Jsonl {
+                // JSON lines on stdout carry their provenance first.
+                serde_json::to_writer(&mut out, &meta)?;
+                out.write_all(b"\n")?;
+            }
             write_all(out, format, columns, &reader, &hits)?;
         }
         Some(path) => {
@@ -48,6 +60,9 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                 return Err(e);
             }
             std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            let sidecar = meta_path(path);
+            let text = serde_json::to_string_pretty(&meta)? + "\n";
+            std::fs::write(&sidecar, text).map_err(|e| Error::io(&sidecar, e))?;
             eprintln!("newsdex: wrote {} hits to {}", hits.len(), path.display());
         }
     }
@@ -56,6 +71,13 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::Success
     })
+}
+
+/// `hits.csv` -> `hits.csv.meta.json`.
+pub fn meta_path(path: &Path) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_os_string();
+    name.push(".meta.json");
+    name.into()
 }
 
 fn write_all<W: Write>(
