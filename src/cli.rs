@@ -40,6 +40,8 @@ pub enum Command {
     Cooccur(CooccurArgs),
     /// Article counts per day, week, month or year over the hits.
     Timeline(TimelineArgs),
+    /// Run many queries from a file; every hit (or the top N) of each.
+    Batch(BatchArgs),
     /// The entity tagger: tag, evaluate, train.
     #[command(subcommand)]
     Ner(NerCommand),
@@ -231,6 +233,31 @@ pub struct TimelineArgs {
     /// Also draw the timeline into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Queries: one per line (id = line number), or CSV with `id,query`
+    /// columns. Blank lines and lines starting with # are skipped.
+    pub queries: PathBuf,
+    /// Hits per query [default: every hit].
+    #[arg(long, short = 'n')]
+    pub limit: Option<usize>,
+    /// OR adjacent terms instead of ANDing them.
+    #[arg(long)]
+    pub any: bool,
+    /// Order: relevance, date or -date.
+    #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
+    pub sort: String,
+    /// Output: csv, jsonl or trec (`qid Q0 docid rank score tag`).
+    #[arg(long, default_value = "csv")]
+    pub format: String,
+    /// Run tag in the TREC format.
+    #[arg(long, default_value = "newsdex")]
+    pub tag: String,
+    /// Output file [default: stdout].
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

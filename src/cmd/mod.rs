@@ -2,6 +2,7 @@
 //! `cli.rs`), typed configs built and checked once, the library called, an
 //! exit code out.
 
+pub mod batch;
 pub mod cooccur;
 pub mod entities;
 pub mod export;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Entities(a) => entities::run(&cli.index, a),
         Command::Cooccur(a) => cooccur::run(&cli.index, a),
         Command::Timeline(a) => timeline::run(&cli.index, a),
+        Command::Batch(a) => batch::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
     }
 }

@@ -565,15 +565,21 @@ pub fn all_hits(
     searcher: &Searcher,
     request: &Request,
 ) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
+    top_hits(news, searcher, request, None, &IdReader::new(searcher))
+}
+
+/// The first `limit` hits of a request (all when None), ordered.
+pub fn top_hits(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+    limit: Option<usize>,
+    ids: &IdReader,
+) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
     let query = request.build(news)?;
-    let mut hits = searcher.search(
-        &*query,
-        &AllHits {
-            scoring: request.query.is_some(),
-        },
-    )?;
-    let ids = IdReader::new(searcher);
-    order(&mut hits, request.sort, None, &ids);
+    let scoring = request.query.is_some();
+    let mut hits = searcher.search(&*query, &AllHits { scoring })?;
+    order(&mut hits, request.sort, limit, ids);
     Ok((query, hits))
 }
 

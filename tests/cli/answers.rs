@@ -232,3 +232,65 @@ fn exports_carry_provenance_and_repeat_exactly() {
     let (_, meta3) = run();
     assert_ne!(meta3["commit"], meta1["commit"]);
 }
+
+#[test]
+fn batch_runs_every_query_and_reports_a_broken_one() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let file = env.path("queries.txt");
+    std::fs::write(
+        &file,
+        "oil\n\n# a comment\nstorm AND (florida\nputin erdogan\nzyzzyva\n",
+    )
+    .unwrap();
+    let r = env.run(&[
+        "batch",
+        file.to_str().unwrap(),
+        "--format",
+        "trec",
+        "--tag",
+        "run1",
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", r.stdout);
+    assert!(
+        lines[0].starts_with("1 Q0 a2 1 ") && lines[0].ends_with(" run1"),
+        "{}",
+        r.stdout
+    );
+    let mut putin: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(' ').nth(2).unwrap())
+        .collect();
+    putin.sort();
+    assert_eq!(putin, ["000_5e268a1f2f6dac0e", "a3"]);
+    for l in &lines[1..] {
+        let f: Vec<&str> = l.split(' ').collect();
+        assert_eq!((f[0], f[1], f.len()), ("5", "Q0", 6));
+    }
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: query 4 (line 4) of {}: query error at column 11: unclosed parenthesis: ( needs a matching )\n  \
+             storm AND (florida\n            ^\nnewsdex: batch: 3 queries run, 1 failed, 3 hits (1: 1, 5: 2, 6: 0)\n",
+            file.display()
+        )
+    );
+    // CSV input with ids, CSV output, a limit per query.
+    let csv_in = env.path("q.csv");
+    std::fs::write(&csv_in, "id,query\nq-oil,oil\nq-the,the\n").unwrap();
+    let r = env.run(&[
+        "batch",
+        csv_in.to_str().unwrap(),
+        "--limit",
+        "1",
+        "--sort",
+        "-date",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "qid,rank,id,score,date,title\r\nq-oil,1,a2,6.2829,2020-03-09T08:30:00Z,Oil prices fall\r\nq-the,1,a3,0.6681,2020-03-10T12:00:00Z,Putin visits Ankara\r\n"
+    );
+}
