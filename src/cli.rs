@@ -42,6 +42,8 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Run many queries from a file; every hit (or the top N) of each.
     Batch(BatchArgs),
+    /// Articles most like a given one (more-like-this).
+    Similar(SimilarArgs),
     /// The entity tagger: tag, evaluate, train.
     #[command(subcommand)]
     Ner(NerCommand),
@@ -233,6 +235,30 @@ pub struct TimelineArgs {
     /// Also draw the timeline into this SVG file.
     #[arg(long, value_name = "FILE.svg")]
     pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// Id of the article to start from.
+    pub id: String,
+    /// Number of hits to show.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Output: table, json, jsonl or csv.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    /// Facets to count over all hits (comma-separated, or none).
+    #[arg(long, default_value = "person,org,location,source")]
+    pub facets: String,
+    /// Entries per facet.
+    #[arg(long, default_value_t = 5)]
+    pub facet_size: usize,
+    /// Colour: auto, always or never.
+    #[arg(long, default_value = "auto")]
+    pub color: String,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod export;
 pub mod index;
 pub mod ner;
 pub mod search;
+pub mod similar;
 pub mod stats;
 pub mod timeline;
 
@@ -30,6 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cooccur(a) => cooccur::run(&cli.index, a),
         Command::Timeline(a) => timeline::run(&cli.index, a),
         Command::Batch(a) => batch::run(&cli.index, a),
+        Command::Similar(a) => similar::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
     }
 }

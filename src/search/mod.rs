@@ -496,23 +496,29 @@ pub struct Page {
 /// Runs a search: ranks all hits, counts facets over all of them, reads
 /// the requested page.
 pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<SearchResult> {
-    let searcher = news.searcher()?;
     let query = request.build(news)?;
+    search_query(news, &*query, request.query.is_some(), request.sort, page)
+}
+
+/// Runs a built query (scored when `scoring`): orders all hits, counts
+/// facets over all of them, reads the requested page.
+pub fn search_query(
+    news: &NewsIndex,
+    query: &dyn Query,
+    scoring: bool,
+    sort: Sort,
+    page: &Page,
+) -> Result<SearchResult> {
+    let searcher = news.searcher()?;
     let mut facet_collector = FacetCollector::for_field("facet");
     for kind in &page.facets {
         facet_collector.add_facet(Facet::from_path([kind.as_str()]));
     }
-    let scoring = request.query.is_some();
     let (mut hits, total, facet_counts) =
-        searcher.search(&*query, &(AllHits { scoring }, Count, facet_collector))?;
+        searcher.search(query, &(AllHits { scoring }, Count, facet_collector))?;
     let ids = IdReader::new(&searcher);
-    order(
-        &mut hits,
-        request.sort,
-        Some(page.offset + page.limit),
-        &ids,
-    );
-    let reader = HitReader::new(news, &searcher, &*query, page.snippet_chars)?;
+    order(&mut hits, sort, Some(page.offset + page.limit), &ids);
+    let reader = HitReader::new(news, &searcher, query, page.snippet_chars)?;
     let mut out = Vec::new();
     for (i, raw) in hits.iter().enumerate().skip(page.offset) {
         out.push(reader.read(i + 1, raw)?);
@@ -532,6 +538,44 @@ pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<Search
         hits: out,
         facets,
     })
+}
+
+/// Articles most like the article `id` (more-like-this over its title and
+/// body terms), the article itself left out. None if there is no such id.
+pub fn similar_query(news: &NewsIndex, id: &str) -> Result<Option<Box<dyn Query>>> {
+    use tantivy::query::{MoreLikeThisQuery, TermQuery};
+    use tantivy::schema::{IndexRecordOption, OwnedValue, Term};
+    let searcher = news.searcher()?;
+    let f = news.fields;
+    let term = Term::from_field_text(f.id, id);
+    let found = searcher.search(
+        &TermQuery::new(term.clone(), IndexRecordOption::Basic),
+        &AllHits { scoring: false },
+    )?;
+    let Some(hit) = found.first() else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(hit.addr)?;
+    let field = |fld| -> Vec<OwnedValue> {
+        doc.get_all(fld)
+            .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(s.to_string())))
+            .collect()
+    };
+    let mlt = MoreLikeThisQuery::builder()
+        .with_min_doc_frequency(1)
+        .with_max_doc_frequency((searcher.num_docs() / 2).max(2))
+        .with_min_term_frequency(1)
+        .with_max_query_terms(30)
+        .with_min_word_length(3)
+        .with_document_fields(vec![(f.title, field(f.title)), (f.body, field(f.body))]);
+    let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
+        (Occur::Must, Box::new(mlt) as Box<dyn Query>),
+        (
+            Occur::MustNot,
+            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+        ),
+    ]));
+    Ok(Some(q))
 }
 
 /// The `k` most frequent values under facet root `kind` (most frequent

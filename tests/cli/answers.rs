@@ -294,3 +294,35 @@ fn batch_runs_every_query_and_reports_a_broken_one() {
         "qid,rank,id,score,date,title\r\nq-oil,1,a2,6.2829,2020-03-09T08:30:00Z,Oil prices fall\r\nq-the,1,a3,0.6681,2020-03-10T12:00:00Z,Putin visits Ankara\r\n"
     );
 }
+
+#[test]
+fn similar_finds_the_closest_articles_but_not_itself() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let r = env.run(&["similar", "a3", "--format", "jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ids: Vec<String> = r
+        .stdout
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        ids[0], "000_5e268a1f2f6dac0e",
+        "the other Putin/Erdogan/Syria article first: {ids:?}"
+    );
+    assert!(!ids.contains(&"a3".to_string()));
+    let r = env.run(&["similar", "no-such-id"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        format!(
+            "newsdex: no article with id \"no-such-id\" in {}\n",
+            env.index_dir()
+        )
+    );
+}
