@@ -107,6 +107,7 @@ fn bench_query(c: &mut Criterion) {
             any: false,
             filters: Filters::default(),
             sort: Sort::Relevance,
+            recency: None,
         };
         g.bench_function(q, |b| {
             b.iter(|| black_box(search(&news, &request, &page).expect("search")))

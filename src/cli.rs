@@ -127,6 +127,10 @@ pub struct QueryArgs {
     /// [default: relevance; -date without a query].
     #[arg(long, allow_hyphen_values = true)]
     pub sort: Option<String>,
+    /// Decay relevance with age: a half-life such as 30d, 12h, 2w or 1y
+    /// (counted back from the newest hit).
+    #[arg(long, value_name = "HALF_LIFE")]
+    pub recency: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +282,9 @@ pub struct BatchArgs {
     /// Output: csv, jsonl or trec (`qid Q0 docid rank score tag`).
     #[arg(long, default_value = "csv")]
     pub format: String,
+    /// Decay relevance with age: a half-life such as 30d (see search).
+    #[arg(long, value_name = "HALF_LIFE")]
+    pub recency: Option<String>,
     /// Run tag in the TREC format.
     #[arg(long, default_value = "newsdex")]
     pub tag: String,

@@ -88,6 +88,11 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let ids = IdReader::new(&searcher);
     let template = Request {
+        recency: a
+            .recency
+            .as_deref()
+            .map(crate::search::parse_half_life)
+            .transpose()?,
         query: None,
         any: a.any,
         filters: Filters::default(),

@@ -63,7 +63,13 @@ pub fn request(a: &QueryArgs) -> Result<Request> {
         None if query.is_none() => Sort::DateDesc,
         None => Sort::Relevance,
     };
+    let recency = a
+        .recency
+        .as_deref()
+        .map(crate::search::parse_half_life)
+        .transpose()?;
     Ok(Request {
+        recency,
         query,
         any: a.any,
         filters: Filters {

@@ -30,7 +30,7 @@ pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
         facet_size: a.facet_size,
         snippet_chars: 160,
     };
-    let result = search_query(&news, &*query, true, Sort::Relevance, &page)?;
+    let result = search_query(&news, &*query, true, Sort::Relevance, None, &page)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     write(&mut out, &result, format, a.offset, color, super::width())?;

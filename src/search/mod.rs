@@ -83,6 +83,48 @@ pub struct Request {
     pub any: bool,
     pub filters: Filters,
     pub sort: Sort,
+    /// Half-life in seconds: scores decay with article age (`--recency`).
+    pub recency: Option<i64>,
+}
+
+/// Parses a half-life such as `30d`, `12h`, `2w` or `1y` into seconds.
+pub fn parse_half_life(s: &str) -> Result<i64> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        Error::Usage(format!(
+            "--recency: expected a half-life such as 30d, 12h, 2w or 1y, got {s:?}"
+        ))
+    })?;
+    let unit = match unit {
+        "h" => 3600,
+        "d" | "" => 86_400,
+        "w" => 7 * 86_400,
+        "m" => 30 * 86_400,
+        "y" => 365 * 86_400,
+        other => {
+            return Err(Error::Usage(format!(
+                "--recency: unknown unit {other:?} in {s:?}; use h, d, w, m or y"
+            )));
+        }
+    };
+    Ok(n * unit)
+}
+
+/// Decays scores with age: a hit one half-life older than the newest dated
+/// hit keeps half its score. The origin is the newest hit, not today, so
+/// the same index gives the same order tomorrow; undated hits keep their
+/// score.
+pub fn apply_recency(hits: &mut [RawHit], half_life: i64) {
+    let Some(origin) = hits.iter().filter_map(|h| h.date).max() else {
+        return;
+    };
+    for h in hits.iter_mut() {
+        if let Some(d) = h.date {
+            let age = (origin - d).max(0) as f64;
+            h.score *= 0.5f64.powf(age / half_life as f64) as f32;
+        }
+    }
 }
 
 impl Request {
@@ -497,7 +539,14 @@ pub struct Page {
 /// the requested page.
 pub fn search(news: &NewsIndex, request: &Request, page: &Page) -> Result<SearchResult> {
     let query = request.build(news)?;
-    search_query(news, &*query, request.query.is_some(), request.sort, page)
+    search_query(
+        news,
+        &*query,
+        request.query.is_some(),
+        request.sort,
+        request.recency,
+        page,
+    )
 }
 
 /// Runs a built query (scored when `scoring`): orders all hits, counts
@@ -507,6 +556,7 @@ pub fn search_query(
     query: &dyn Query,
     scoring: bool,
     sort: Sort,
+    recency: Option<i64>,
     page: &Page,
 ) -> Result<SearchResult> {
     let searcher = news.searcher()?;
@@ -516,6 +566,9 @@ pub fn search_query(
     }
     let (mut hits, total, facet_counts) =
         searcher.search(query, &(AllHits { scoring }, Count, facet_collector))?;
+    if let Some(h) = recency {
+        apply_recency(&mut hits, h);
+    }
     let ids = IdReader::new(&searcher);
     order(&mut hits, sort, Some(page.offset + page.limit), &ids);
     let reader = HitReader::new(news, &searcher, query, page.snippet_chars)?;
@@ -623,6 +676,9 @@ pub fn top_hits(
     let query = request.build(news)?;
     let scoring = request.query.is_some();
     let mut hits = searcher.search(&*query, &AllHits { scoring })?;
+    if let Some(h) = request.recency {
+        apply_recency(&mut hits, h);
+    }
     order(&mut hits, request.sort, limit, ids);
     Ok((query, hits))
 }
@@ -657,6 +713,28 @@ mod tests {
         let (s, r) = flatten_whitespace("a\n\n  bc d", &[std::ops::Range { start: 5, end: 7 }]);
         assert_eq!(s, "a bc d");
         assert_eq!(&s[r[0].clone()], "bc");
+    }
+
+    #[test]
+    fn recency_halves_per_half_life() {
+        assert_eq!(parse_half_life("30d").unwrap(), 30 * 86_400);
+        assert_eq!(parse_half_life("12h").unwrap(), 12 * 3600);
+        assert!(parse_half_life("soon").is_err());
+        assert!(parse_half_life("3x").is_err());
+        let hit = |score, date| RawHit {
+            score,
+            date,
+            addr: DocAddress::new(0, 0),
+        };
+        let mut hits = vec![
+            hit(1.0, Some(100 * 86_400)),
+            hit(1.0, Some(70 * 86_400)),
+            hit(1.0, None),
+        ];
+        apply_recency(&mut hits, 30 * 86_400);
+        assert_eq!(hits[0].score, 1.0);
+        assert!((hits[1].score - 0.5).abs() < 1e-6);
+        assert_eq!(hits[2].score, 1.0);
     }
 
     #[test]

@@ -326,3 +326,42 @@ fn similar_finds_the_closest_articles_but_not_itself() {
         )
     );
 }
+
+#[test]
+fn recency_decays_scores_with_age() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let first = |args: &[&str]| {
+        let r = env.run(args);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(r.stdout.lines().next().unwrap()).unwrap();
+        (
+            v["id"].as_str().unwrap().to_string(),
+            v["score"].as_f64().unwrap(),
+        )
+    };
+    let (id, _) = first(&[
+        "search",
+        "the",
+        "--recency",
+        "1h",
+        "--since",
+        "2020",
+        "--format",
+        "jsonl",
+    ]);
+    assert_eq!(
+        id, "a3",
+        "the newest dated hit wins when scores decay by half every hour"
+    );
+    // Undated articles keep their score (as Elasticsearch's decay functions
+    // treat a missing date).
+    let (id, _) = first(&["search", "the", "--recency", "1h", "--format", "jsonl"]);
+    assert_eq!(id, "000_5e268a1f2f6dac0e");
+    let r = env.run(&["search", "the", "--recency", "soon"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --recency: expected a half-life such as 30d, 12h, 2w or 1y, got \"soon\"\n"
+    );
+}
