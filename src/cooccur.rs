@@ -106,7 +106,9 @@ pub fn cooccur(
     let mut ids: HashMap<Entity, u32> = HashMap::new();
     let mut entities: Vec<Entity> = Vec::new();
     let mut counts: Vec<u64> = Vec::new();
-    let mut joint: FxHashMap<u64, u64> = FxHashMap::default();
+    // Each hit's entities, one after the other (`offsets` marks the starts).
+    let mut flat: Vec<u32> = Vec::new();
+    let mut offsets: Vec<usize> = vec![0];
     let anchor = config.with.as_deref().map(fold);
     // Hits grouped by segment, so each segment's column is read once.
     let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); searcher.segment_readers().len()];
@@ -136,19 +138,61 @@ pub fn cooccur(
             }
             doc_entities.sort_unstable();
             doc_entities.dedup();
-            for (i, &a) in doc_entities.iter().enumerate() {
+            for &a in &doc_entities {
                 counts[a as usize] += 1;
-                for &b in &doc_entities[i + 1..] {
-                    *joint.entry((a as u64) << 32 | b as u64).or_default() += 1;
-                }
             }
+            flat.extend_from_slice(&doc_entities);
+            offsets.push(flat.len());
         }
     }
     let n = hits.len() as u64;
     let is_anchor = |e: &Entity| anchor.as_deref().is_none_or(|a| fold(&e.name) == a);
+    let anchored: Vec<bool> = entities
+        .iter()
+        .map(|e| anchor.is_some() && is_anchor(e))
+        .collect();
+    // Only the top pairs are wanted, and a pair is never in more articles
+    // than either entity: count pairs of entities seen in at least
+    // `threshold` articles; if that finds `top` pairs at or above the
+    // threshold they are the exact top, else halve it and count again.
+    let mut by_count: Vec<u64> = counts.clone();
+    by_count.sort_unstable_by(|a, b| b.cmp(a));
+    let min = config.min_joint.max(1);
+    let mut threshold = if anchor.is_some() {
+        min
+    } else {
+        by_count
+            .get((config.top * 2 + 50).min(by_count.len()).saturating_sub(1))
+            .copied()
+            .unwrap_or(min)
+            .max(min)
+    };
+    let joint = loop {
+        let mut joint: FxHashMap<u64, u64> = FxHashMap::default();
+        let frequent = |e: u32| counts[e as usize] >= threshold;
+        for w in offsets.windows(2) {
+            let doc = &flat[w[0]..w[1]];
+            for (i, &a) in doc.iter().enumerate() {
+                if !frequent(a) {
+                    continue;
+                }
+                for &b in &doc[i + 1..] {
+                    if frequent(b)
+                        && (anchor.is_none() || anchored[a as usize] || anchored[b as usize])
+                    {
+                        *joint.entry((a as u64) << 32 | b as u64).or_default() += 1;
+                    }
+                }
+            }
+        }
+        joint.retain(|_, j| *j >= threshold);
+        if joint.len() >= config.top || threshold <= min {
+            break joint;
+        }
+        threshold = (threshold / 2).max(min);
+    };
     let mut pairs: Vec<Pair> = joint
         .into_iter()
-        .filter(|&(_, j)| j >= config.min_joint)
         .filter_map(|(key, j)| {
             let (a, b) = ((key >> 32) as u32, key as u32);
             let (ea, eb) = (&entities[a as usize], &entities[b as usize]);

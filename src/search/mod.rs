@@ -270,32 +270,68 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
     }
 }
 
-/// Reads article ids from the id fast field, one column per segment.
+/// Reads article ids from the id fast field, one column per segment. The
+/// first lookups in a segment go through the column's dictionary one by one
+/// (each costs a block decompression); after [`IdReader::EAGER_AFTER`] of
+/// them, the segment's whole dictionary is read once, in order, and kept.
 pub struct IdReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
+    cache: Vec<std::sync::Mutex<(usize, Option<Vec<String>>)>>,
 }
 
 impl IdReader {
+    /// Lookups in one segment before its dictionary is read whole.
+    pub const EAGER_AFTER: usize = 256;
+
     pub fn new(searcher: &Searcher) -> IdReader {
-        IdReader {
-            columns: searcher
-                .segment_readers()
-                .iter()
-                .map(|s| s.fast_fields().str("id").ok().flatten())
-                .collect(),
-        }
+        let columns: Vec<_> = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().str("id").ok().flatten())
+            .collect();
+        let cache = columns
+            .iter()
+            .map(|_| std::sync::Mutex::new((0, None)))
+            .collect();
+        IdReader { columns, cache }
     }
 
     /// The id of a document.
     pub fn id(&self, addr: DocAddress) -> String {
+        let seg = addr.segment_ord as usize;
         let mut out = String::new();
-        if let Some(Some(col)) = self.columns.get(addr.segment_ord as usize)
-            && let Some(ord) = col.term_ords(addr.doc_id).next()
-        {
-            let _ = col.ord_to_str(ord, &mut out);
+        let Some(Some(col)) = self.columns.get(seg) else {
+            return out;
+        };
+        let Some(ord) = col.term_ords(addr.doc_id).next() else {
+            return out;
+        };
+        if let Ok(mut slot) = self.cache[seg].lock() {
+            if slot.1.is_none() {
+                slot.0 += 1;
+                if slot.0 > Self::EAGER_AFTER {
+                    slot.1 = read_all_terms(col);
+                }
+            }
+            if let Some(all) = &slot.1
+                && let Some(id) = all.get(ord as usize)
+            {
+                return id.clone();
+            }
         }
+        let _ = col.ord_to_str(ord, &mut out);
         out
     }
+}
+
+/// Every term of a string column's dictionary, by ordinal.
+fn read_all_terms(col: &tantivy::columnar::StrColumn) -> Option<Vec<String>> {
+    let mut stream = col.dictionary().stream().ok()?;
+    let mut all = Vec::with_capacity(col.dictionary().num_terms());
+    while stream.advance() {
+        all.push(String::from_utf8_lossy(stream.key()).into_owned());
+    }
+    Some(all)
 }
 
 /// Sorts hits by `sort`, ties broken by article id so the order is stable.
