@@ -97,6 +97,66 @@ pub fn entity_table(
     Ok(table)
 }
 
+/// The joint counts of (at least) the `top` most frequent pairs, exactly.
+/// `flat[offsets[d]..offsets[d+1]]` are document d's entities (sorted,
+/// distinct), `counts` each entity's document count; with `anchored`, only
+/// pairs with an anchored entity count.
+///
+/// A pair is never in more documents than either entity, so pairs of
+/// entities seen in at least `threshold` documents are counted; if that
+/// finds `top` pairs at or above the threshold, they are the exact top (any
+/// other pair is below it); else the threshold is halved and the count
+/// repeated, down to `min_joint`.
+pub fn top_pairs(
+    flat: &[u32],
+    offsets: &[usize],
+    counts: &[u64],
+    anchored: Option<&[bool]>,
+    top: usize,
+    min_joint: u64,
+) -> FxHashMap<u64, u64> {
+    let mut by_count: Vec<u64> = counts.to_vec();
+    by_count.sort_unstable_by(|a, b| b.cmp(a));
+    let min = min_joint.max(1);
+    let mut threshold = if anchored.is_some() {
+        min
+    } else {
+        by_count
+            .get(
+                top.saturating_mul(2)
+                    .saturating_add(50)
+                    .min(by_count.len())
+                    .saturating_sub(1),
+            )
+            .copied()
+            .unwrap_or(min)
+            .max(min)
+    };
+    loop {
+        let mut joint: FxHashMap<u64, u64> = FxHashMap::default();
+        let frequent = |e: u32| counts[e as usize] >= threshold;
+        let wanted = |a: u32, b: u32| anchored.is_none_or(|an| an[a as usize] || an[b as usize]);
+        for w in offsets.windows(2) {
+            let doc = &flat[w[0]..w[1]];
+            for (i, &a) in doc.iter().enumerate() {
+                if !frequent(a) {
+                    continue;
+                }
+                for &b in &doc[i + 1..] {
+                    if frequent(b) && wanted(a, b) {
+                        *joint.entry((a as u64) << 32 | b as u64).or_default() += 1;
+                    }
+                }
+            }
+        }
+        joint.retain(|_, j| *j >= threshold);
+        if joint.len() >= top || threshold <= min {
+            return joint;
+        }
+        threshold = (threshold / 2).max(min);
+    }
+}
+
 /// Counts entity pairs over the documents `hits`.
 pub fn cooccur(
     searcher: &Searcher,
@@ -151,46 +211,14 @@ pub fn cooccur(
         .iter()
         .map(|e| anchor.is_some() && is_anchor(e))
         .collect();
-    // Only the top pairs are wanted, and a pair is never in more articles
-    // than either entity: count pairs of entities seen in at least
-    // `threshold` articles; if that finds `top` pairs at or above the
-    // threshold they are the exact top, else halve it and count again.
-    let mut by_count: Vec<u64> = counts.clone();
-    by_count.sort_unstable_by(|a, b| b.cmp(a));
-    let min = config.min_joint.max(1);
-    let mut threshold = if anchor.is_some() {
-        min
-    } else {
-        by_count
-            .get((config.top * 2 + 50).min(by_count.len()).saturating_sub(1))
-            .copied()
-            .unwrap_or(min)
-            .max(min)
-    };
-    let joint = loop {
-        let mut joint: FxHashMap<u64, u64> = FxHashMap::default();
-        let frequent = |e: u32| counts[e as usize] >= threshold;
-        for w in offsets.windows(2) {
-            let doc = &flat[w[0]..w[1]];
-            for (i, &a) in doc.iter().enumerate() {
-                if !frequent(a) {
-                    continue;
-                }
-                for &b in &doc[i + 1..] {
-                    if frequent(b)
-                        && (anchor.is_none() || anchored[a as usize] || anchored[b as usize])
-                    {
-                        *joint.entry((a as u64) << 32 | b as u64).or_default() += 1;
-                    }
-                }
-            }
-        }
-        joint.retain(|_, j| *j >= threshold);
-        if joint.len() >= config.top || threshold <= min {
-            break joint;
-        }
-        threshold = (threshold / 2).max(min);
-    };
+    let joint = top_pairs(
+        &flat,
+        &offsets,
+        &counts,
+        anchor.is_some().then_some(&anchored[..]),
+        config.top,
+        config.min_joint,
+    );
     let mut pairs: Vec<Pair> = joint
         .into_iter()
         .filter_map(|(key, j)| {
@@ -230,4 +258,60 @@ pub fn cooccur(
     });
     pairs.truncate(config.top);
     Ok(Cooccurrence { articles: n, pairs })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_pairs_equal_the_top_of_a_full_count() {
+        // Skewed random documents: a few frequent entities, many rare ones.
+        let mut seed = 12345u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let entities = 400u32;
+        let (mut flat, mut offsets) = (Vec::new(), vec![0usize]);
+        let mut counts = vec![0u64; entities as usize];
+        for _ in 0..3000 {
+            let mut doc: Vec<u32> = (0..1 + next(12))
+                .map(|_| (next(entities as u64) * next(entities as u64) / entities as u64) as u32)
+                .collect();
+            doc.sort_unstable();
+            doc.dedup();
+            for &e in &doc {
+                counts[e as usize] += 1;
+            }
+            flat.extend_from_slice(&doc);
+            offsets.push(flat.len());
+        }
+        let full = top_pairs(&flat, &offsets, &counts, None, usize::MAX, 1);
+        let ranked = |m: &FxHashMap<u64, u64>| {
+            let mut v: Vec<(u64, u64)> = m.iter().map(|(k, j)| (*j, *k)).collect();
+            v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            v
+        };
+        for top in [1, 5, 20, 100] {
+            let got = top_pairs(&flat, &offsets, &counts, None, top, 1);
+            assert!(got.len() >= top);
+            assert_eq!(ranked(&got)[..top], ranked(&full)[..top], "top {top}");
+            for (k, j) in &got {
+                assert_eq!(full[k], *j, "exact counts");
+            }
+        }
+        // Anchored: only pairs with entity 3, all of them.
+        let mut anchored = vec![false; entities as usize];
+        anchored[3] = true;
+        let got = top_pairs(&flat, &offsets, &counts, Some(&anchored), 10, 1);
+        let want: FxHashMap<u64, u64> = full
+            .iter()
+            .filter(|(k, _)| (**k >> 32) as u32 == 3 || **k as u32 == 3)
+            .map(|(k, j)| (*k, *j))
+            .collect();
+        assert_eq!(got, want);
+    }
 }
