@@ -382,10 +382,11 @@ pub fn svg(t: &Timeline, title: &str) -> String {
     if t.undated > 0 {
         let _ = writeln!(
             out,
-            r##"<text x="{}" y="{}" fill="#555555">{} undated articles not shown</text>"##,
+            r##"<text x="{}" y="{}" fill="#555555">{} undated article{} not shown</text>"##,
             left + pw + 20.0,
             top + ph,
-            t.undated
+            t.undated,
+            if t.undated == 1 { "" } else { "s" }
         );
     }
     out.push_str("</svg>\n");
