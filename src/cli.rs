@@ -288,6 +288,10 @@ pub struct BatchArgs {
     /// Run tag in the TREC format.
     #[arg(long, default_value = "newsdex")]
     pub tag: String,
+    /// Columns of CSV and JSONL output: qid, rank, id, score, date, title,
+    /// source, url (title, source and url read each hit's stored fields).
+    #[arg(long, default_value = "qid,rank,id,score,date")]
+    pub fields: String,
     /// Output file [default: stdout].
     #[arg(long, short)]
     pub output: Option<PathBuf>,

@@ -74,6 +74,11 @@ fn read_queries(path: &Path) -> anyhow::Result<Vec<BatchQuery>> {
     Ok(out)
 }
 
+/// Columns of CSV and JSONL batch output.
+const BATCH_FIELDS: &[&str] = &[
+    "qid", "rank", "id", "score", "date", "title", "source", "url",
+];
+
 pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     if !["csv", "jsonl", "trec"].contains(&a.format.as_str()) {
         return Err(Error::Usage(format!(
@@ -110,9 +115,25 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
+    let fields: Vec<&str> = a
+        .fields
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .collect();
+    if let Some(bad) = fields.iter().find(|f| !BATCH_FIELDS.contains(f)) {
+        return Err(Error::Usage(format!(
+            "--fields: unknown field {bad:?}; fields are {}",
+            BATCH_FIELDS.join(", ")
+        ))
+        .into());
+    }
+    let needs_doc = fields
+        .iter()
+        .any(|f| matches!(*f, "title" | "source" | "url"));
     let csv = a.format == "csv";
     if csv {
-        csv_row(&mut out, &["qid", "rank", "id", "score", "date", "title"])?;
+        csv_row(&mut out, &fields)?;
     }
     if a.format == "jsonl" && a.output.is_none() {
         serde_json::to_writer(&mut out, &meta)?;
@@ -138,13 +159,13 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
-        let reader = (a.format != "trec")
+        let reader = (a.format != "trec" && needs_doc)
             .then(|| crate::search::HitReader::new(&news, &searcher, &*query, 0))
             .transpose()?;
         for (i, h) in hits.iter().enumerate() {
             let rank = i + 1;
-            match a.format.as_str() {
-                "trec" => writeln!(
+            if a.format == "trec" {
+                writeln!(
                     out,
                     "{} Q0 {} {} {:.4} {}",
                     q.id,
@@ -152,28 +173,53 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
                     rank,
                     h.score,
                     a.tag
-                )?,
-                _ => {
-                    let hit = reader.as_ref().map(|r| r.read(rank, h)).transpose()?;
-                    let Some(hit) = hit else { continue };
-                    if csv {
-                        csv_row(
-                            &mut out,
-                            &[
-                                q.id.as_str(),
-                                &rank.to_string(),
-                                &hit.id,
-                                &crate::export::format_score(hit.score),
-                                hit.date.as_deref().unwrap_or(""),
-                                &hit.title,
-                            ],
-                        )?;
-                    } else {
-                        let v = json!({"qid": q.id, "rank": rank, "id": hit.id, "score": ((hit.score as f64) * 1e4).round() / 1e4, "date": hit.date, "title": hit.title});
-                        serde_json::to_writer(&mut out, &v)?;
-                        out.write_all(b"\n")?;
-                    }
-                }
+                )?;
+                continue;
+            }
+            // Stored fields are read only when a column needs them.
+            let hit = reader.as_ref().map(|r| r.read(rank, h)).transpose()?;
+            let id = match &hit {
+                Some(hit) => hit.id.clone(),
+                None => ids.id(h.addr),
+            };
+            let date = h.date.map(crate::ingest::date::format_rfc3339);
+            let text = |v: &Option<String>| v.clone().unwrap_or_default();
+            let values: Vec<(&str, serde_json::Value)> = fields
+                .iter()
+                .map(|f| {
+                    let v = match *f {
+                        "qid" => json!(q.id),
+                        "rank" => json!(rank),
+                        "id" => json!(id),
+                        "score" => json!(((h.score as f64) * 1e4).round() / 1e4),
+                        "date" => json!(date),
+                        "title" => json!(hit.as_ref().map(|x| x.title.clone())),
+                        "source" => json!(hit.as_ref().and_then(|x| x.source.clone())),
+                        _ => json!(hit.as_ref().and_then(|x| x.url.clone())),
+                    };
+                    (*f, v)
+                })
+                .collect();
+            if csv {
+                let row: Vec<String> = values
+                    .iter()
+                    .map(|(f, v)| match (*f, v) {
+                        ("score", _) => crate::export::format_score(h.score),
+                        ("date", _) => text(&date),
+                        (_, serde_json::Value::String(s)) => s.clone(),
+                        (_, serde_json::Value::Null) => String::new(),
+                        (_, other) => other.to_string(),
+                    })
+                    .collect();
+                let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+                csv_row(&mut out, &refs)?;
+            } else {
+                let obj: serde_json::Map<String, serde_json::Value> = values
+                    .into_iter()
+                    .map(|(f, v)| (f.to_string(), v))
+                    .collect();
+                serde_json::to_writer(&mut out, &obj)?;
+                out.write_all(b"\n")?;
             }
         }
         total += hits.len() as u64;

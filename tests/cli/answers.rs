@@ -287,6 +287,8 @@ fn batch_runs_every_query_and_reports_a_broken_one() {
         "1",
         "--sort",
         "-date",
+        "--fields",
+        "qid,rank,id,score,date,title",
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
@@ -363,5 +365,39 @@ fn recency_decays_scores_with_age() {
     assert_eq!(
         r.stderr,
         "newsdex: --recency: expected a half-life such as 30d, 12h, 2w or 1y, got \"soon\"\n"
+    );
+}
+
+#[test]
+fn batch_default_columns_and_jsonl() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let file = env.path("q.txt");
+    std::fs::write(&file, "oil\n").unwrap();
+    let r = env.run(&["batch", file.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "qid,rank,id,score,date\r\n1,1,a2,6.2829,2020-03-09T08:30:00Z\r\n"
+    );
+    let r = env.run(&[
+        "batch",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--fields",
+        "qid,id,source",
+    ]);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines[0].starts_with("{\"type\":\"meta\""), "{}", r.stdout);
+    assert_eq!(
+        lines[1],
+        "{\"qid\":\"1\",\"id\":\"a2\",\"source\":\"Reuters\"}"
+    );
+    let r = env.run(&["batch", file.to_str().unwrap(), "--fields", "qid,body"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --fields: unknown field \"body\"; fields are qid, rank, id, score, date, title, source, url\n"
     );
 }
