@@ -361,4 +361,63 @@ mod tests {
         assert_eq!(c.chars_at(0), 0);
         assert_eq!(c.chars_at(text.find("Putin").unwrap()), 10);
     }
+
+    #[test]
+    fn tagging_random_text_never_panics_and_offsets_hold() {
+        let tagger = EntityTagger {
+            model: Model::embedded().unwrap(),
+            aliases: Aliases::default(),
+        };
+        let pieces = [
+            "Vladimir Putin",
+            "PUTIN",
+            "Mr.",
+            "U.S.",
+            "'s",
+            "\"",
+            "(",
+            ")",
+            " ",
+            ". ",
+            "\n\n",
+            "Erdoğan",
+            "al-Sham",
+            "HTS",
+            "Sukhoi Su-35S",
+            "known as",
+            "the",
+            "1,000",
+            "Москва",
+            "日本",
+            "🙂",
+            "President",
+            "-",
+            "Bank of England",
+            "é",
+        ];
+        let mut seed = 5u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..3000 {
+            let mut body = String::new();
+            for _ in 0..next(25) {
+                body.push_str(pieces[next(pieces.len())]);
+                body.push(' ');
+            }
+            let chars: Vec<char> = body.chars().collect();
+            for m in tagger.analyze("", &body) {
+                assert!(m.start < m.end && m.end <= chars.len(), "{body:?}: {m:?}");
+                let text: String = chars[m.start..m.end].iter().collect();
+                assert_eq!(
+                    text.split_whitespace().collect::<Vec<_>>().join(" "),
+                    m.text
+                );
+                assert!(!m.canonical.is_empty());
+            }
+        }
+    }
 }

@@ -379,4 +379,47 @@ mod tests {
         }
         assert_eq!(words(text), ["Ердоган", "и", "Путин", "."]);
     }
+
+    #[test]
+    fn random_text_gives_ordered_spans_on_char_boundaries() {
+        let pieces = [
+            "U.S.", "Mr.", "'s", "n't", "\"", "'", "-", "--", ".", "...", "!", "?", " ", "\n\n",
+            "A", "b", "1,000", "3.5", "al-", "é", "日本", "’", "“", "(", ")", ",", "O'", "W.",
+            "🙂", "\t", "x", "Z", "0",
+        ];
+        let mut seed = 7u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..next(20) {
+                text.push_str(pieces[next(pieces.len())]);
+            }
+            let toks = tokenize(&text);
+            let mut last = 0;
+            for t in &toks {
+                assert!(t.start >= last && t.end > t.start, "{text:?}: {toks:?}");
+                assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
+                assert!(
+                    !text[t.start..t.end].chars().any(char::is_whitespace),
+                    "{text:?}"
+                );
+                last = t.end;
+            }
+            // Every non-space character is in some token.
+            let covered: usize = toks
+                .iter()
+                .map(|t| text[t.start..t.end].chars().count())
+                .sum();
+            assert_eq!(
+                covered,
+                text.chars().filter(|c| !c.is_whitespace()).count(),
+                "{text:?}"
+            );
+        }
+    }
 }

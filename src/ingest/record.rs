@@ -435,4 +435,45 @@ mod tests {
         assert_eq!(a.id, b.id);
         assert_eq!(a.id.len(), 17);
     }
+
+    #[test]
+    fn mangled_lines_are_rejected_or_parsed_never_panic() {
+        let good = br#"{"id":"x","title":"T","body":"B \u00e9","date":"2020-03-06","source":"S"}"#;
+        let mut seed = 11u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for _ in 0..20_000 {
+            let mut line = good.to_vec();
+            for _ in 0..1 + next(4) {
+                let i = next(line.len());
+                match next(3) {
+                    0 => line[i] = next(256) as u8,
+                    1 => {
+                        line.remove(i);
+                    }
+                    _ => line.insert(i, b"\"{}[]:,\\\x00\xff"[next(10)]),
+                }
+            }
+            let raw = RawRecord {
+                input: Arc::new(Input {
+                    path: "t".into(),
+                    name: "t".into(),
+                    format: Format::Jsonl,
+                    gzip: false,
+                    rel_id: None,
+                    size: 0,
+                }),
+                line: 1,
+                payload: Payload::Line(line),
+            };
+            if let Ok((a, _)) = parse_record(&raw, &FieldMap::default()) {
+                assert!(!a.id.is_empty());
+                assert!(!(a.title.trim().is_empty() && a.body.trim().is_empty()));
+            }
+        }
+    }
 }

@@ -896,3 +896,97 @@ mod tests {
         assert!(date_period("yesterday").is_none());
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+
+    /// Random and mutated queries never panic the parser or the query
+    /// builder, and every error points inside the query.
+    #[test]
+    fn random_queries_never_panic() {
+        let decl = SchemaDecl::embedded();
+        let index = Index::create_in_ram(decl.build().unwrap());
+        decl.register_analyzers(index.tokenizers()).unwrap();
+        let fields = Fields::resolve(&index.schema()).unwrap();
+        let pieces = [
+            "putin",
+            "Erdoğan",
+            "\"",
+            "(",
+            ")",
+            "[",
+            "]",
+            "{",
+            "}",
+            " ",
+            "  ",
+            "AND",
+            "OR",
+            "NOT",
+            "TO",
+            "+",
+            "-",
+            "*",
+            "~",
+            "~2",
+            ":",
+            "title:",
+            "person:",
+            "date:",
+            "date:[",
+            "2020-01-01",
+            "2020",
+            "*",
+            "&&",
+            "||",
+            "\\",
+            "é",
+            "日本",
+            "\u{201C}",
+            "\u{201D}",
+            "10:30",
+            "al-Sham",
+            "'",
+            "x:",
+            "source:",
+            "id:",
+            "\t",
+            "\n",
+            "🙂",
+        ];
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for case in 0..100_000 {
+            let mut q = String::new();
+            for _ in 0..next(8) {
+                if case % 3 == 0 {
+                    // Raw random characters, any Unicode scalar.
+                    if let Some(c) = char::from_u32(next(0x3000) as u32) {
+                        q.push(c);
+                    }
+                } else {
+                    q.push_str(pieces[next(pieces.len())]);
+                }
+            }
+            match parse(&q, case % 2 == 0) {
+                Ok(node) => {
+                    let builder = Builder {
+                        fields,
+                        tokenizers: index.tokenizers(),
+                        q: &q,
+                    };
+                    if let Err(e) = builder.build(&node) {
+                        assert!(e.column <= q.chars().count() + 1, "{q:?}: {e}");
+                    }
+                }
+                Err(e) => assert!(e.column <= q.chars().count() + 1, "{q:?}: {e}"),
+            }
+        }
+    }
+}
