@@ -262,3 +262,61 @@ fn committed_schema_v1_index_opens() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("\"id\":\"compat-1\""), "{}", r.stdout);
 }
+
+/// A second writer is refused while the first holds the index; searching
+/// still works and sees the last commit; a killed writer's lock does not
+/// block the next run.
+#[test]
+fn one_writer_at_a_time_and_a_killed_writer_leaves_no_lock() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let mut first = env
+        .cmd(&["index", "-", "--quiet", "--no-entities"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = first.stdin.take().unwrap();
+    stdin
+        .write_all(b"{\"id\":\"w1\",\"body\":\"pending words\"}\n")
+        .unwrap();
+    stdin.flush().unwrap();
+    // The writer lock is taken before input is read; give it time to start.
+    let mut refused = None;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let r = env.run_stdin(
+            &["index", "-", "--quiet", "--no-entities"],
+            "{\"id\":\"w2\",\"body\":\"x\"}\n",
+        );
+        if r.code == 2 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("the second writer is refused");
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "newsdex: indexing into {idx}: the index at {idx} is locked by another newsdex process that is writing to it\n",
+            idx = env.index_dir()
+        )
+    );
+    // Readers are not blocked, and see the last commit.
+    let r = env.run(&["search", "oil", "--format", "jsonl"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // Kill the writer mid-run: the index still opens, and the next run works.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    drop(stdin);
+    assert_eq!(env.run(&["stats"]).code, 0);
+    let r = env.run_stdin(
+        &["index", "-", "--quiet", "--no-entities"],
+        "{\"id\":\"w3\",\"body\":\"after the crash\"}\n",
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(env.run(&["search", "crash"]).code, 0);
+}

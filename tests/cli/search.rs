@@ -363,3 +363,24 @@ fn entities_lists_canonical_names_with_surface_forms() {
         "newsdex: --type: unknown type \"people\"; types are person, org, location, misc\n"
     );
 }
+
+#[test]
+fn export_to_a_full_disk_fails_loudly() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let bin = env!("CARGO_BIN_EXE_newsdex");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{bin}' --index '{}' export the --fields body > /dev/full",
+            env.index_dir()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("newsdex: ") && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+}
