@@ -320,3 +320,128 @@ fn one_writer_at_a_time_and_a_killed_writer_leaves_no_lock() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(env.run(&["search", "crash"]).code, 0);
 }
+
+/// Every kind of damage real corpora have, in one folder: each is reported
+/// with file and line and either kept with a warning or rejected whole, and
+/// read = indexed + rejected.
+#[test]
+fn damaged_inputs_are_reported_and_the_rest_is_indexed() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let dir = env.path("damaged");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let mut lines: Vec<u8> = Vec::new();
+    lines.extend_from_slice(
+        b"\xEF\xBB\xBF{\"id\":\"bom\",\"body\":\"first line after a byte-order mark\"}\r\n",
+    );
+    lines.extend_from_slice(b"{\"id\":\"crlf\",\"body\":\"windows line end\"}\r\n");
+    lines.extend_from_slice(b"{\"id\":\"nul\",\"body\":\"a raw \x00 byte\"}\n");
+    lines.extend_from_slice(b"{\"id\":\"esc\",\"body\":\"an escaped \\u0000 byte\"}\n");
+    lines.extend_from_slice(b"{\"id\":\"utf8\",\"body\":\"bad \xff\xfe bytes\"}\n");
+    lines.extend_from_slice(
+        format!("{{\"id\":\"big\",\"body\":\"{}\"}}\n", "x".repeat(5000)).as_bytes(),
+    );
+    lines.extend_from_slice(
+        b"{\"id\":\"dup\",\"body\":\"first copy\"}\n{\"id\":\"dup\",\"body\":\"second copy\"}\n",
+    );
+    lines.extend_from_slice(b"{\"id\":\"types\",\"title\":7,\"body\":\"x\"}\n");
+    std::fs::write(dir.join("a.jsonl"), &lines).unwrap();
+    // A gzip file cut in the middle: what was read before the cut is kept.
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    for i in 0..200 {
+        writeln!(
+            gz,
+            "{{\"id\":\"gz{i}\",\"body\":\"compressed article number {i} with some words\"}}"
+        )
+        .unwrap();
+    }
+    let gz = gz.finish().unwrap();
+    std::fs::write(dir.join("sub/cut.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
+    std::fs::write(
+        dir.join("sub/rows.csv"),
+        "id,body\nr1,\"quoted\nnewline\"\nr2,ragged,row\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+    let r = env.run(&[
+        "index",
+        dir.to_str().unwrap(),
+        "--quiet",
+        "--no-entities",
+        "--max-record-bytes",
+        "4096",
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let d = dir.display().to_string();
+    let want_lines = [
+        format!(
+            "newsdex: rejected {d}/a.jsonl:3: invalid JSON at column 27: control character (\\u0000-\\u001F) found while parsing a string"
+        ),
+        format!("newsdex: warning: {d}/a.jsonl:4: field body: NUL characters removed"),
+        format!(
+            "newsdex: rejected {d}/a.jsonl:5: invalid UTF-8 at byte 26 of the line (expected UTF-8 text)"
+        ),
+        format!(
+            "newsdex: rejected {d}/a.jsonl:6: record is 5023 bytes, over the limit of 4096 bytes (--max-record-bytes); only its first 4096 bytes are kept here"
+        ),
+        format!("newsdex: rejected {d}/a.jsonl:9: field title: expected a string, found a number"),
+        format!(
+            "newsdex: rejected {d}/sub/rows.csv:4: expected 2 fields (as in the header), found 3"
+        ),
+    ];
+    for w in &want_lines {
+        assert!(
+            r.stderr.lines().any(|l| l == w),
+            "missing {w:?} in\n{}",
+            r.stderr
+        );
+    }
+    assert!(
+        r.stderr.lines().any(|l| l.starts_with(&format!(
+            "newsdex: error: {d}/sub/cut.jsonl.gz: truncated or corrupt gzip stream after line "
+        ))),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with(&format!("newsdex: error: {d}/sub/loop"))
+                && l.ends_with("symbolic link loop, not followed")),
+        "{}",
+        r.stderr
+    );
+    // read = indexed + rejected, and every rejected record is in the file.
+    let summary = r
+        .stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("read "))
+        .unwrap()
+        .trim()
+        .to_string();
+    let num = |key: &str| -> u64 {
+        summary
+            .split(", ")
+            .find_map(|p| p.strip_prefix(&format!("{key} ")))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (read, new, replaced, rejected) =
+        (num("read"), num("new"), num("replaced"), num("rejected"));
+    assert_eq!(read, new + replaced + rejected, "{summary}");
+    assert_eq!(rejected, 5, "{summary}");
+    assert_eq!(replaced, 1, "the duplicate id: {summary}");
+    let rejects = std::fs::read_to_string(env.path("idx/rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 5);
+    let v: serde_json::Value = serde_json::from_str(&articles_json(&env)).unwrap();
+    assert_eq!(v["articles"].as_u64().unwrap(), new);
+    assert!(new > 40, "articles before the gzip cut are kept: {summary}");
+    // The kept duplicate is the last one.
+    assert_eq!(env.run(&["search", "second"]).code, 0);
+    assert_eq!(env.run(&["search", "\"first copy\""]).code, 1);
+}
+
+fn articles_json(env: &TestEnv) -> String {
+    env.run(&["stats", "--format", "json"]).stdout
+}
