@@ -305,6 +305,10 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     let mut since_commit = 0u64;
     let mut printed = 0u64;
     let mut fatal: Option<Error> = None;
+    let mut batches = 0u64;
+    let crash_after: Option<u64> = std::env::var("NEWSDEX_CRASH_AFTER_BATCHES")
+        .ok()
+        .and_then(|v| v.parse().ok());
     for batch in rx.iter() {
         let prepared: Vec<Prepared> = pool.install(|| {
             batch
@@ -404,6 +408,12 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
         if since_commit >= config.commit_every {
             commit(&mut writer, &summary)?;
             since_commit = 0;
+        }
+        batches += 1;
+        if crash_after == Some(batches) {
+            // Failpoint for the crash tests: die here as a killed process
+            // would, with no clean-up.
+            std::process::abort();
         }
     }
     drop(rx);
