@@ -532,3 +532,67 @@ fn a_crash_at_any_batch_leaves_a_usable_index_and_a_rerun_completes_it() {
         assert_eq!(v["articles"], 2600);
     }
 }
+
+/// Unmounts a test filesystem when dropped.
+struct Mount(std::path::PathBuf);
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Indexing onto a filesystem that fills up ends with a clear error, and the
+/// index still opens at its last commit. Needs root (to mount a 2 MB tmpfs),
+/// as CI has; elsewhere it says so and passes.
+#[test]
+fn a_full_disk_ends_indexing_with_a_clear_error_and_keeps_the_last_commit() {
+    let env = TestEnv::new();
+    let small = env.path("small");
+    std::fs::create_dir_all(&small).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=2m", "tmpfs"])
+        .arg(&small)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a small tmpfs here (not root)");
+        return;
+    }
+    let _guard = Mount(small.clone());
+    let idx = small.join("idx");
+    let idx = idx.to_str().unwrap();
+    let newsdex = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
+            .arg("--index")
+            .arg(idx)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let first = newsdex(&["index", &crate::fixture("corpus"), "--quiet"]);
+    assert_eq!(first.status.code(), Some(3));
+    let big = env.path("big.jsonl");
+    let mut text = String::new();
+    for i in 0..20_000 {
+        let words: Vec<String> = (0..40).map(|j| format!("word{}", i * 7 + j)).collect();
+        text.push_str(&format!(
+            "{{\"id\":\"f{i}\",\"body\":\"{}\"}}\n",
+            words.join(" ")
+        ));
+    }
+    std::fs::write(&big, text).unwrap();
+    let full = newsdex(&["index", big.to_str().unwrap(), "--quiet", "--no-entities"]);
+    assert_eq!(full.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&full.stderr);
+    assert!(
+        stderr.starts_with(&format!("newsdex: indexing into {idx}: "))
+            && stderr.contains("No space left on device"),
+        "{stderr}"
+    );
+    let stats = newsdex(&["stats", "--format", "json"]);
+    assert_eq!(stats.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    assert_eq!(v["articles"], 10, "the last commit, whole");
+}
