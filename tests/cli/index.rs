@@ -363,6 +363,9 @@ fn damaged_inputs_are_reported_and_the_rest_is_indexed() {
     )
     .unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
+    // A file that cannot be opened (a dangling link; as root, permissions
+    // would not stop us).
+    std::os::unix::fs::symlink(dir.join("gone.jsonl"), dir.join("sub/unreadable.jsonl")).unwrap();
     let r = env.run(&[
         "index",
         dir.to_str().unwrap(),
@@ -408,6 +411,13 @@ fn damaged_inputs_are_reported_and_the_rest_is_indexed() {
             .lines()
             .any(|l| l.starts_with(&format!("newsdex: error: {d}/sub/loop"))
                 && l.ends_with("symbolic link loop, not followed")),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .lines()
+            .any(|l| l.starts_with(&format!("newsdex: error: {d}/sub/unreadable.jsonl"))),
         "{}",
         r.stderr
     );
