@@ -309,12 +309,7 @@ pub fn read_input(
             return true;
         }
     };
-    let result = match input.format {
-        Format::Jsonl => read_lines(input, reader, limits, sink),
-        Format::Csv => read_csv(input, reader, limits, sink),
-        Format::Text => read_text(input, reader, limits, sink),
-    };
-    match result {
+    match read_from(input, reader, limits, sink) {
         Ok(go_on) => go_on,
         Err((line, e)) => {
             let what = if input.gzip && e.kind() != io::ErrorKind::PermissionDenied {
@@ -328,7 +323,23 @@ pub fn read_input(
     }
 }
 
-type ReadResult = std::result::Result<bool, (u64, io::Error)>;
+/// What stopped a read: the last line read and the error.
+pub type ReadResult = std::result::Result<bool, (u64, io::Error)>;
+
+/// Splits what `reader` yields into raw records of `input`'s format (the
+/// reading half of [`read_input`], also what the fuzz targets drive).
+pub fn read_from(
+    input: &Arc<Input>,
+    reader: Box<dyn BufRead + Send>,
+    limits: Limits,
+    sink: &mut dyn FnMut(RawRecord) -> bool,
+) -> ReadResult {
+    match input.format {
+        Format::Jsonl => read_lines(input, reader, limits, sink),
+        Format::Csv => read_csv(input, reader, limits, sink),
+        Format::Text => read_text(input, reader, limits, sink),
+    }
+}
 
 fn read_lines(
     input: &Arc<Input>,

@@ -359,7 +359,8 @@ fn damaged_inputs_are_reported_and_the_rest_is_indexed() {
     std::fs::write(dir.join("sub/cut.jsonl.gz"), &gz[..gz.len() / 2]).unwrap();
     std::fs::write(
         dir.join("sub/rows.csv"),
-        "id,body\nr1,\"quoted\nnewline\"\nr2,ragged,row\n",
+        // A third copy of "dup", in another file.
+        "id,body\nr1,\"quoted\nnewline\"\nr2,ragged,row\ndup,third copy\n",
     )
     .unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).unwrap();
@@ -441,14 +442,18 @@ fn damaged_inputs_are_reported_and_the_rest_is_indexed() {
         (num("read"), num("new"), num("replaced"), num("rejected"));
     assert_eq!(read, new + replaced + rejected, "{summary}");
     assert_eq!(rejected, 5, "{summary}");
-    assert_eq!(replaced, 1, "the duplicate id: {summary}");
+    assert_eq!(
+        replaced, 2,
+        "the duplicate id, within and across files: {summary}"
+    );
     let rejects = std::fs::read_to_string(env.path("idx/rejects.jsonl")).unwrap();
     assert_eq!(rejects.lines().count(), 5);
     let v: serde_json::Value = serde_json::from_str(&articles_json(&env)).unwrap();
     assert_eq!(v["articles"].as_u64().unwrap(), new);
     assert!(new > 40, "articles before the gzip cut are kept: {summary}");
     // The kept duplicate is the last one.
-    assert_eq!(env.run(&["search", "second"]).code, 0);
+    assert_eq!(env.run(&["search", "third"]).code, 0);
+    assert_eq!(env.run(&["search", "second"]).code, 1);
     assert_eq!(env.run(&["search", "\"first copy\""]).code, 1);
 }
 
