@@ -137,6 +137,13 @@ pub struct QueryArgs {
 pub struct SearchArgs {
     #[command(flatten)]
     pub query: QueryArgs,
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// Which page of ranked hits to show, and how: shared by search and similar.
+#[derive(Debug, Args)]
+pub struct PageArgs {
     /// Number of hits to show.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub limit: usize,
@@ -245,24 +252,8 @@ pub struct TimelineArgs {
 pub struct SimilarArgs {
     /// Id of the article to start from.
     pub id: String,
-    /// Number of hits to show.
-    #[arg(long, short = 'n', default_value_t = 10)]
-    pub limit: usize,
-    /// Hits to skip.
-    #[arg(long, default_value_t = 0)]
-    pub offset: usize,
-    /// Output: table, json, jsonl or csv.
-    #[arg(long, default_value = "table")]
-    pub format: String,
-    /// Facets to count over all hits (comma-separated, or none).
-    #[arg(long, default_value = "person,org,location,source")]
-    pub facets: String,
-    /// Entries per facet.
-    #[arg(long, default_value_t = 5)]
-    pub facet_size: usize,
-    /// Colour: auto, always or never.
-    #[arg(long, default_value = "auto")]
-    pub color: String,
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 #[derive(Debug, Args)]

@@ -4,35 +4,63 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::SearchArgs;
+use crate::cli::{PageArgs, SearchArgs};
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
 use crate::search::output::{Format, write};
-use crate::search::{FACET_KINDS, Page, search};
+use crate::search::{FACET_KINDS, Page, SearchResult, search};
 
 pub fn run(dir: &Path, a: SearchArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
-    let format = Format::parse(&a.format)?;
-    let facets = parse_facets(&a.facets)?;
-    let color = super::color(&a.color)? && format == Format::Table;
+    let shown = Shown::new(&a.page)?;
     let news = NewsIndex::open(dir)?;
-    let page = Page {
-        limit: a.limit,
-        offset: a.offset,
-        facets,
-        facet_size: a.facet_size,
-        snippet_chars: 160,
-    };
-    let result = search(&news, &request, &page)?;
-    let stdout = std::io::stdout();
-    let mut out = std::io::BufWriter::new(stdout.lock());
-    write(&mut out, &result, format, a.offset, color, super::width())?;
-    out.flush()?;
-    Ok(if result.total == 0 {
-        ExitCode::NoHits
-    } else {
-        ExitCode::Success
-    })
+    let result = search(&news, &request, &shown.page)?;
+    shown.print(&result)
+}
+
+/// A page of hits to show and how to render it (search and similar).
+pub struct Shown {
+    pub page: Page,
+    format: Format,
+    color: bool,
+}
+
+impl Shown {
+    /// Checks the page flags.
+    pub fn new(a: &PageArgs) -> Result<Shown, Error> {
+        let format = Format::parse(&a.format)?;
+        Ok(Shown {
+            page: Page {
+                limit: a.limit,
+                offset: a.offset,
+                facets: parse_facets(&a.facets)?,
+                facet_size: a.facet_size,
+                snippet_chars: 160,
+            },
+            color: super::color(&a.color)? && format == Format::Table,
+            format,
+        })
+    }
+
+    /// Writes the result to stdout; exit 0 with hits, 1 without.
+    pub fn print(&self, result: &SearchResult) -> anyhow::Result<ExitCode> {
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        write(
+            &mut out,
+            result,
+            self.format,
+            self.page.offset,
+            self.color,
+            super::width(),
+        )?;
+        out.flush()?;
+        Ok(if result.total == 0 {
+            ExitCode::NoHits
+        } else {
+            ExitCode::Success
+        })
+    }
 }
 
 /// Parses `--facets person,org` (or `none`).
