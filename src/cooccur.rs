@@ -267,13 +267,8 @@ mod tests {
     #[test]
     fn top_pairs_equal_the_top_of_a_full_count() {
         // Skewed random documents: a few frequent entities, many rare ones.
-        let mut seed = 12345u64;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::testutil::Rng::new(12345u64);
+        let mut next = |n: u64| rng.below(n as usize) as u64;
         let entities = 400u32;
         let (mut flat, mut offsets) = (Vec::new(), vec![0usize]);
         let mut counts = vec![0u64; entities as usize];

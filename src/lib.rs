@@ -20,4 +20,7 @@ pub mod schema;
 pub mod search;
 pub mod timeline;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::{Error, ExitCode, Result};

@@ -395,13 +395,8 @@ mod tests {
             "Bank of England",
             "é",
         ];
-        let mut seed = 5u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testutil::Rng::new(5u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..3000 {
             let mut body = String::new();
             for _ in 0..next(25) {

@@ -387,13 +387,8 @@ mod tests {
             "A", "b", "1,000", "3.5", "al-", "é", "日本", "’", "“", "(", ")", ",", "O'", "W.",
             "🙂", "\t", "x", "Z", "0",
         ];
-        let mut seed = 7u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testutil::Rng::new(7u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let mut text = String::new();
             for _ in 0..next(20) {

@@ -439,13 +439,8 @@ mod tests {
     #[test]
     fn mangled_lines_are_rejected_or_parsed_never_panic() {
         let good = br#"{"id":"x","title":"T","body":"B \u00e9","date":"2020-03-06","source":"S"}"#;
-        let mut seed = 11u64;
-        let mut next = |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
+        let mut rng = crate::testutil::Rng::new(11u64);
+        let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
             let mut line = good.to_vec();
             for _ in 0..1 + next(4) {
