@@ -344,8 +344,9 @@ mod tests {
     use crate::ingest::{Format, Input};
     use std::sync::Arc;
 
-    fn json(line: &str) -> std::result::Result<(Article, Vec<Warning>), String> {
-        let raw = RawRecord {
+    /// A raw JSON line of a file t.jsonl.
+    fn line(bytes: &[u8]) -> RawRecord {
+        RawRecord {
             input: Arc::new(Input {
                 path: "t.jsonl".into(),
                 name: "t.jsonl".into(),
@@ -355,9 +356,12 @@ mod tests {
                 size: 0,
             }),
             line: 1,
-            payload: Payload::Line(line.as_bytes().to_vec()),
-        };
-        parse_record(&raw, &FieldMap::default())
+            payload: Payload::Line(bytes.to_vec()),
+        }
+    }
+
+    fn json(text: &str) -> std::result::Result<(Article, Vec<Warning>), String> {
+        parse_record(&line(text.as_bytes()), &FieldMap::default())
     }
 
     #[test]
@@ -379,19 +383,7 @@ mod tests {
         assert_eq!(a.body, "hello");
         let raw = r#"{"id":"x","story":"hello","headline":"H"}"#;
         let map = FieldMap::parse("body=story").unwrap();
-        let rec = RawRecord {
-            input: Arc::new(Input {
-                path: "t".into(),
-                name: "t".into(),
-                format: Format::Jsonl,
-                gzip: false,
-                rel_id: None,
-                size: 0,
-            }),
-            line: 1,
-            payload: Payload::Line(raw.as_bytes().to_vec()),
-        };
-        let (a, _) = parse_record(&rec, &map).unwrap();
+        let (a, _) = parse_record(&line(raw.as_bytes()), &map).unwrap();
         assert_eq!((a.body.as_str(), a.title.as_str()), ("hello", "H"));
         assert!(FieldMap::parse("bogus=x").is_err());
         assert!(FieldMap::parse("body").is_err());
@@ -442,30 +434,18 @@ mod tests {
         let mut rng = crate::testutil::Rng::new(11u64);
         let mut next = |n: usize| rng.below(n);
         for _ in 0..20_000 {
-            let mut line = good.to_vec();
+            let mut bytes = good.to_vec();
             for _ in 0..1 + next(4) {
-                let i = next(line.len());
+                let i = next(bytes.len());
                 match next(3) {
-                    0 => line[i] = next(256) as u8,
+                    0 => bytes[i] = next(256) as u8,
                     1 => {
-                        line.remove(i);
+                        bytes.remove(i);
                     }
-                    _ => line.insert(i, b"\"{}[]:,\\\x00\xff"[next(10)]),
+                    _ => bytes.insert(i, b"\"{}[]:,\\\x00\xff"[next(10)]),
                 }
             }
-            let raw = RawRecord {
-                input: Arc::new(Input {
-                    path: "t".into(),
-                    name: "t".into(),
-                    format: Format::Jsonl,
-                    gzip: false,
-                    rel_id: None,
-                    size: 0,
-                }),
-                line: 1,
-                payload: Payload::Line(line),
-            };
-            if let Ok((a, _)) = parse_record(&raw, &FieldMap::default()) {
+            if let Ok((a, _)) = parse_record(&line(&bytes), &FieldMap::default()) {
                 assert!(!a.id.is_empty());
                 assert!(!(a.title.trim().is_empty() && a.body.trim().is_empty()));
             }
