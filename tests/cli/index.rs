@@ -284,20 +284,29 @@ fn one_writer_at_a_time_and_a_killed_writer_leaves_no_lock() {
         .write_all(b"{\"id\":\"w1\",\"body\":\"pending words\"}\n")
         .unwrap();
     stdin.flush().unwrap();
-    // The writer lock is taken before input is read; give it time to start.
-    let mut refused = None;
-    for _ in 0..100 {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        let r = env.run_stdin(
-            &["index", "-", "--quiet", "--no-entities"],
-            "{\"id\":\"w2\",\"body\":\"x\"}\n",
-        );
-        if r.code == 2 {
-            refused = Some(r);
+    // Wait until the first writer holds the lock (flock(1) can tell), so
+    // the second one is the one refused.
+    let lock = env.path("idx/.tantivy-writer.lock");
+    let held = || {
+        std::process::Command::new("flock")
+            .args(["-n"])
+            .arg(&lock)
+            .arg("true")
+            .status()
+            .is_ok_and(|s| !s.success())
+    };
+    for _ in 0..200 {
+        if held() {
             break;
         }
+        std::thread::sleep(std::time::Duration::from_millis(25));
     }
-    let refused = refused.expect("the second writer is refused");
+    assert!(held(), "the first writer took the lock");
+    let refused = env.run_stdin(
+        &["index", "-", "--quiet", "--no-entities"],
+        "{\"id\":\"w2\",\"body\":\"x\"}\n",
+    );
+    assert_eq!(refused.code, 2, "the second writer is refused");
     assert_eq!(
         refused.stderr,
         format!(
