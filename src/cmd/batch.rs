@@ -80,13 +80,7 @@ const BATCH_FIELDS: &[&str] = &[
 ];
 
 pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
-    if !["csv", "jsonl", "trec"].contains(&a.format.as_str()) {
-        return Err(Error::Usage(format!(
-            "--format: expected csv, jsonl or trec, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["csv", "jsonl", "trec"])?;
     let sort = Sort::parse(&a.sort)?;
     let queries = read_queries(&a.queries)?;
     let news = NewsIndex::open(dir)?;

@@ -6,17 +6,11 @@ use std::path::Path;
 
 use crate::cli::CooccurArgs;
 use crate::cooccur::{CooccurConfig, cooccur};
-use crate::error::{Error, ExitCode};
+use crate::error::ExitCode;
 use crate::index::NewsIndex;
 
 pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
-    if !["table", "csv", "json"].contains(&a.format.as_str()) {
-        return Err(Error::Usage(format!(
-            "--format: expected table, csv or json, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["table", "csv", "json"])?;
     let config = CooccurConfig {
         types: super::entity_types(&a.types)?,
         with: a.with.clone(),

@@ -10,9 +10,9 @@ use tantivy::schema::TantivyDocument;
 
 use crate::analyze::{EntitySummary, EntityType};
 use crate::cli::EntitiesArgs;
-use crate::error::{Error, ExitCode};
+use crate::error::ExitCode;
 use crate::index::NewsIndex;
-use crate::search::{Sort, all_hits, stored_str};
+use crate::search::stored_str;
 
 #[derive(Default)]
 struct Tally {
@@ -23,36 +23,11 @@ struct Tally {
 
 pub fn run(dir: &Path, a: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let types: Vec<EntityType> = super::entity_types(&a.types)?;
-    if a.format != "table" && a.format != "json" {
-        return Err(Error::Usage(format!(
-            "--format: expected table or json, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["table", "json"])?;
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
-    let mut request = super::request(&a.query)?;
-    let everything = request.query.is_none() && request.filters.is_empty();
-    let hits = if everything {
-        let mut out = Vec::new();
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let alive = seg.alive_bitset();
-            for doc in 0..seg.max_doc() {
-                if alive.is_none_or(|al| al.is_alive(doc)) {
-                    out.push(tantivy::DocAddress::new(ord as u32, doc));
-                }
-            }
-        }
-        out
-    } else {
-        request.sort = Sort::Relevance;
-        all_hits(&news, &searcher, &request)?
-            .1
-            .into_iter()
-            .map(|h| h.addr)
-            .collect()
-    };
+    let request = super::request(&a.query)?;
+    let hits = super::hit_addresses(&news, &searcher, &request)?;
     let mut tallies: HashMap<(EntityType, String), Tally> = HashMap::new();
     for addr in &hits {
         let doc: TantivyDocument = searcher.doc(*addr)?;

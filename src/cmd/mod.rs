@@ -111,6 +111,22 @@ pub fn hit_addresses(
         .collect())
 }
 
+/// Checks `--format` against the values a command accepts.
+pub fn check_format(format: &str, allowed: &[&str]) -> Result<()> {
+    if allowed.contains(&format) {
+        return Ok(());
+    }
+    let (last, rest) = allowed.split_last().unwrap_or((&"", &[]));
+    let list = if rest.is_empty() {
+        last.to_string()
+    } else {
+        format!("{} or {last}", rest.join(", "))
+    };
+    Err(Error::Usage(format!(
+        "--format: expected {list}, got {format:?}"
+    )))
+}
+
 /// Parses `--type person,org`.
 pub fn entity_types(spec: &str) -> Result<Vec<crate::analyze::EntityType>> {
     spec.split(',')

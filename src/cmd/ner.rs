@@ -149,13 +149,7 @@ fn tag(a: NerTagArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn eval(a: NerEvalArgs) -> anyhow::Result<ExitCode> {
-    if a.format != "table" && a.format != "json" {
-        return Err(Error::Usage(format!(
-            "--format: expected table or json, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["table", "json"])?;
     let model = Model::load(a.model.as_deref())?;
     let docs = read_conll(&a.file)?;
     let started = Instant::now();

@@ -11,19 +11,13 @@ use tantivy::schema::Facet;
 
 use crate::analyze::model::Model;
 use crate::cli::StatsArgs;
-use crate::error::{Error, ExitCode};
+use crate::error::ExitCode;
 use crate::index::NewsIndex;
 use crate::ingest::date::format_rfc3339;
 use crate::search::top_facets;
 
 pub fn run(dir: &Path, a: StatsArgs) -> anyhow::Result<ExitCode> {
-    if a.format != "table" && a.format != "json" {
-        return Err(Error::Usage(format!(
-            "--format: expected table or json, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["table", "json"])?;
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let articles = searcher.num_docs();

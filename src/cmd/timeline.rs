@@ -12,13 +12,7 @@ use crate::timeline::{Interval, svg, timeline};
 
 pub fn run(dir: &Path, a: TimelineArgs) -> anyhow::Result<ExitCode> {
     let interval = Interval::parse(&a.interval)?;
-    if !["chart", "csv", "json"].contains(&a.format.as_str()) {
-        return Err(Error::Usage(format!(
-            "--format: expected chart, csv or json, got {:?}",
-            a.format
-        ))
-        .into());
-    }
+    super::check_format(&a.format, &["chart", "csv", "json"])?;
     let by = match &a.by {
         Some(t) => Some(super::entity_types(t)?.into_iter().next().ok_or_else(|| {
             Error::Usage("--by: give one entity type: person, org, location or misc".into())
