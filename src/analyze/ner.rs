@@ -759,18 +759,20 @@ impl Weights {
     }
 }
 
-/// The label-independent scores of every token (static features only).
-/// A token that is O without asking the model: a plain word (no capital,
-/// no digit) between plain words, outside an open entity. Names of every
-/// type have a capital or a digit in or next to each of their words ("de
-/// Gaulle", "Bank of England"), so this skips most tokens of news text at no
-/// measurable cost in accuracy (4 of 8,600 entity tokens of CoNLL-2003 dev
-/// are such words). Training still sees every token.
+/// A token that is O without asking the model unless an entity is open
+/// before it: a plain word (no capital, no digit; punctuation too). Names of
+/// every type start with a capital or a digit: of the 139,579 plain tokens
+/// of CoNLL-2003 train, 20 begin an entity ("de", "van", "serie"), and
+/// CoNLL-2003 dev scores the same with or without asking (F1 0.9218). Plain
+/// words inside a name ("Bank of England") are still scored, because the
+/// entity is open. Training sees every token.
 #[inline]
-pub fn obviously_outside(infos: &[TokenInfo], a: usize, b: usize, i: usize) -> bool {
-    infos[i].plain && (i == a || infos[i - 1].plain) && (i + 1 == b || infos[i + 1].plain)
+pub fn obviously_outside(infos: &[TokenInfo], i: usize) -> bool {
+    infos[i].plain
 }
 
+/// The label-independent scores of every token that is not
+/// [`obviously_outside`] (static features only).
 pub fn static_scores(
     weights: &Weights,
     infos: &[TokenInfo],
@@ -781,7 +783,7 @@ pub fn static_scores(
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
         for (i, scores) in out.iter_mut().enumerate().take(b).skip(a) {
-            if obviously_outside(infos, a, b, i) {
+            if obviously_outside(infos, i) {
                 continue;
             }
             feats.clear();
@@ -845,7 +847,7 @@ pub fn decode_with<S: Scorer + ?Sized>(
         let mut p1: Option<Label> = None;
         let mut p2: Option<Label> = None;
         for i in a..b {
-            let outside = skips && obviously_outside(infos, a, b, i);
+            let outside = skips && obviously_outside(infos, i);
             let open = p1
                 .and_then(split)
                 .is_some_and(|(_, p)| matches!(p, Pos::B | Pos::I));
