@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use super::lexicon::Lexicon;
-use super::ner::{Doc, Label, NLABELS, Weights, decode_with, static_scores};
+use super::ner::{Doc, Label, NLABELS, Weights, WordCache, decode_with, static_scores};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
@@ -17,14 +17,22 @@ pub fn tag_infos(
     w2: Option<&Weights>,
     infos: &[super::ner::TokenInfo],
     sentences: &[usize],
+    cache: Option<&mut WordCache>,
 ) -> Vec<Label> {
-    let fixed = static_scores(w1, infos, sentences);
+    let (p1, p2) = match cache {
+        Some(c) => {
+            let [p1, p2] = &mut c.parts;
+            (Some(p1), Some(p2))
+        }
+        None => (None, None),
+    };
+    let fixed = static_scores(w1, infos, sentences, p1);
     let first = decode_with(&mut &*w1, infos, sentences, None, Some(&fixed));
     match w2 {
         None => first,
         Some(w2) => {
             let agg = super::ner::aggregate(infos, sentences, &first);
-            let fixed = static_scores(w2, infos, sentences);
+            let fixed = static_scores(w2, infos, sentences, p2);
             decode_with(&mut &*w2, infos, sentences, Some(&agg), Some(&fixed))
         }
     }
@@ -44,7 +52,13 @@ pub struct Model {
     pub version: String,
     /// How the model was trained (JSON), for `newsdex stats` and humans.
     pub info: String,
+    /// Each tagging thread's [`WordCache`] for this model's lexicon.
+    pub cache: TagCache,
 }
+
+/// One [`WordCache`] per thread that tags with a model.
+#[derive(Default)]
+pub struct TagCache(thread_local::ThreadLocal<std::cell::RefCell<WordCache>>);
 
 impl Model {
     /// The model embedded in the binary, loaded once.
@@ -82,12 +96,14 @@ impl Model {
 
     /// Tags one document of words with sentence starts.
     pub fn tag(&self, doc: &Doc<'_>) -> Vec<Label> {
-        let infos = doc.infos(&self.lexicon);
+        let mut cache = self.cache.0.get_or_default().borrow_mut();
+        let infos = doc.infos_with(&self.lexicon, &mut cache);
         tag_infos(
             &self.weights,
             self.weights2.as_ref(),
             &infos,
             &doc.sentences,
+            Some(&mut cache),
         )
     }
 
@@ -184,6 +200,7 @@ impl Model {
             lexicon,
             version: format!("ner-{:012x}", hash >> 16),
             info,
+            cache: Default::default(),
         })
     }
 }
@@ -277,6 +294,7 @@ mod tests {
             lexicon,
             version: String::new(),
             info: "{\"test\":true}".into(),
+            cache: Default::default(),
         };
         let bytes = model.to_bytes();
         assert_eq!(bytes, model.to_bytes(), "same model, same bytes");

@@ -137,6 +137,9 @@ pub struct TokenInfo {
     /// The lower-cased word occurs capitalised mid-sentence elsewhere in the
     /// same document.
     pub doc_capitalised: bool,
+    /// 1 + the word's place in the [`WordCache`] that made this info (0:
+    /// made without one).
+    pub slot: u32,
 }
 
 /// Shape of a word: Xxxx, XX, dd-dd, with runs longer than 3 cut.
@@ -256,6 +259,94 @@ pub fn is_caps_sentence(words: &[&str]) -> bool {
     lettered >= 2 && caps * 10 >= lettered * 8
 }
 
+/// What the tagger knows of words on their own ([`lexical_info`]: hashes,
+/// shapes, affixes, clusters, casing) and the weight sums of their features
+/// ([`PartSums`]), kept across the documents one thread tags: news repeats
+/// its vocabulary, so most words are looked up, not worked out again.
+/// Bounded: emptied when it reaches [`WordCache::MAX_WORDS`] words.
+#[derive(Default)]
+pub struct WordCache {
+    slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    lexical: Vec<TokenInfo>,
+    /// One per weights table (first and second pass).
+    pub parts: [PartSums; 2],
+}
+
+impl WordCache {
+    /// At most this many words are kept (with both passes' sums, at most
+    /// about 200 MB).
+    pub const MAX_WORDS: usize = 1 << 18;
+
+    /// The slot of a word, working out its lexical info if it is new.
+    fn slot(&mut self, w: &str, lex: &Lexicon) -> u32 {
+        if let Some(&s) = self.slots.get(w) {
+            return s;
+        }
+        if self.lexical.len() >= WordCache::MAX_WORDS {
+            *self = WordCache::default();
+        }
+        let s = self.lexical.len() as u32;
+        let mut info = lexical_info(w, lex);
+        info.slot = s + 1;
+        self.lexical.push(info);
+        self.slots.insert(w.into(), s);
+        s
+    }
+}
+
+/// The parts of a token's static score that read one word alone: its own
+/// lexical features, and its features as each neighbour.
+const PARTS: usize = 1 + NEIGHBOURS.len();
+
+/// For one weights table, the integer weight sums of [`PARTS`] per cached
+/// word: static scores then need only a token's situation and pair
+/// features looked up (about 15 instead of 50). Integer sums, so scores are
+/// exactly those of looking every feature up.
+#[derive(Default)]
+pub struct PartSums {
+    /// Per word slot: 1 + index into `blocks` (0: not computed yet).
+    block: Vec<u32>,
+    blocks: Vec<[[i32; NLABELS]; PARTS]>,
+    /// The neighbour parts beyond the sentence, once computed.
+    edge: Option<[[i32; NLABELS]; PARTS]>,
+}
+
+impl PartSums {
+    /// The sums of a cached word (`x.slot > 0`).
+    fn of(&mut self, weights: &Weights, x: &TokenInfo, feats: &mut Vec<u64>) -> usize {
+        let slot = x.slot as usize - 1;
+        if self.block.len() <= slot {
+            self.block.resize(slot + 1, 0);
+        }
+        if self.block[slot] == 0 {
+            let mut block = [[0i32; NLABELS]; PARTS];
+            feats.clear();
+            lexical_features(x, feats);
+            weights.add(feats, &mut block[0]);
+            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
+                feats.clear();
+                neighbour_features(k, Some(x), feats);
+                weights.add(feats, &mut block[p + 1]);
+            }
+            self.blocks.push(block);
+            self.block[slot] = self.blocks.len() as u32;
+        }
+        self.block[slot] as usize - 1
+    }
+
+    fn edge(&mut self, weights: &Weights, feats: &mut Vec<u64>) -> &[[i32; NLABELS]; PARTS] {
+        self.edge.get_or_insert_with(|| {
+            let mut block = [[0i32; NLABELS]; PARTS];
+            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
+                feats.clear();
+                neighbour_features(k, None, feats);
+                weights.add(feats, &mut block[p + 1]);
+            }
+            block
+        })
+    }
+}
+
 /// A document prepared for tagging: tokens split into sentences.
 pub struct Doc<'a> {
     pub words: Vec<&'a str>,
@@ -280,6 +371,16 @@ impl<'a> Doc<'a> {
 
     /// Computes the per-token information the features read.
     pub fn infos(&self, lex: &Lexicon) -> Vec<TokenInfo> {
+        let mut infos = self.infos_with(lex, &mut WordCache::default());
+        for x in &mut infos {
+            x.slot = 0;
+        }
+        infos
+    }
+
+    /// [`Doc::infos`], reusing (and filling) `cache`, which must only ever
+    /// be used with this same lexicon.
+    pub fn infos_with(&self, lex: &Lexicon, cache: &mut WordCache) -> Vec<TokenInfo> {
         let n = self.words.len();
         let mut infos = vec![TokenInfo::default(); n];
         for s in 0..self.sentences.len() - 1 {
@@ -301,9 +402,9 @@ impl<'a> Doc<'a> {
             }
         }
         // What depends on the word alone, computed once per distinct word.
-        let mut seen: rustc_hash::FxHashMap<&str, TokenInfo> = rustc_hash::FxHashMap::default();
         for (i, w) in self.words.iter().enumerate() {
-            let lexical = seen.entry(w).or_insert_with(|| lexical_info(w, lex));
+            let slot = cache.slot(w, lex) as usize;
+            let lexical = &cache.lexical[slot];
             let info = &mut infos[i];
             info.word = lexical.word;
             info.lower = lexical.lower;
@@ -314,6 +415,7 @@ impl<'a> Doc<'a> {
             info.plain = lexical.plain;
             info.clusters = lexical.clusters;
             info.casing = lexical.casing;
+            info.slot = lexical.slot;
         }
         // Words capitalised mid-sentence (not in headlines) in this document.
         let doc_caps: rustc_hash::FxHashSet<u64> = infos
@@ -398,74 +500,61 @@ mod t {
     pub const TABLE_C0: u64 = 64;
 }
 
-/// Appends the label-independent features of token `i` to `out`.
+/// Beyond the sentence: what a missing neighbour's fields read as.
+const NONE: u64 = 0x0BAD;
+
+/// Appends the label-independent features of token `i` to `out`: those of
+/// the word alone ([`lexical_features`]), of its place in the sentence and
+/// document ([`situation_features`]), of each neighbour alone
+/// ([`neighbour_features`]) and of pairs ([`pair_features`]).
 pub fn static_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &mut Vec<u64>) {
-    let x = &infos[i];
-    let get = |j: isize| -> Option<&TokenInfo> {
-        let j = i as isize + j;
-        (j >= a as isize && j < b as isize).then(|| &infos[j as usize])
-    };
-    const NONE: u64 = 0x0BAD;
-    let lower = |j: isize| get(j).map_or(NONE.wrapping_add(j as u64), |t| t.lower);
-    let shape = |j: isize| get(j).map_or(NONE.wrapping_add(j as u64), |t| t.short_shape);
-    let flags = (x.sent_start as u64) | (x.caps_sentence as u64) << 1 | (x.table as u64) << 3;
+    lexical_features(&infos[i], out);
+    situation_features(infos, a, b, i, out);
+    for k in NEIGHBOURS {
+        neighbour_features(k, neighbour(infos, a, b, i, k), out);
+    }
+    pair_features(infos, a, b, i, out);
+}
+
+/// Offsets of the neighbours a token's features read, in the order of
+/// [`Part`]'s neighbour parts.
+const NEIGHBOURS: [isize; 4] = [-2, -1, 1, 2];
+
+#[inline]
+fn neighbour(infos: &[TokenInfo], a: usize, b: usize, i: usize, k: isize) -> Option<&TokenInfo> {
+    let j = i as isize + k;
+    (j >= a as isize && j < b as isize).then(|| &infos[j as usize])
+}
+
+/// Features of the word alone (its [`lexical_info`] fields).
+fn lexical_features(x: &TokenInfo, out: &mut Vec<u64>) {
     out.push(feat(t::BIAS, 0));
     out.push(feat(t::W0, x.word));
     out.push(feat(t::L0, x.lower));
-    out.push(feat(t::LM1, lower(-1)));
-    out.push(feat(t::LP1, lower(1)));
-    out.push(feat(t::LM2, lower(-2)));
-    out.push(feat(t::LP2, lower(2)));
-    out.push(feat(t::WM1, get(-1).map_or(NONE, |t| t.word)));
-    out.push(feat(t::WP1, get(1).map_or(NONE, |t| t.word)));
     out.push(feat(t::S0, x.shape));
     out.push(feat(t::SS0, x.short_shape));
-    out.push(feat(t::SM1, shape(-1)));
-    out.push(feat(t::SP1, shape(1)));
-    out.push(feat2(t::SM1_S0, shape(-1), x.short_shape));
-    out.push(feat2(t::S0_SP1, x.short_shape, shape(1)));
-    out.push(feat2(t::S0_START, x.shape, flags));
-    out.push(feat2(t::SHAPE3, mix(shape(-1), x.short_shape), shape(1)));
     for (k, &h) in x.affixes.iter().enumerate() {
         if h != 0 {
             out.push(feat(t::AFFIX + k as u64, h));
         }
     }
-    out.push(feat2(t::LM1_L0, lower(-1), x.lower));
-    out.push(feat2(t::L0_LP1, x.lower, lower(1)));
     for g in 0..3 {
-        let c = x.clusters[g] as u64;
-        out.push(feat(t::C0 + g as u64, c));
-        out.push(feat(
-            t::CM1 + g as u64,
-            get(-1).map_or(NONE, |t| t.clusters[g] as u64),
-        ));
-        out.push(feat(
-            t::CP1 + g as u64,
-            get(1).map_or(NONE, |t| t.clusters[g] as u64),
-        ));
+        out.push(feat(t::C0 + g as u64, x.clusters[g] as u64));
     }
     out.push(feat2(t::C0_SS, x.clusters[1] as u64, x.short_shape));
+}
+
+/// Features of the token in its sentence and document: sentence start,
+/// headline, table, capitalised elsewhere, gazetteer matches (its own and
+/// its neighbours').
+fn situation_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &mut Vec<u64>) {
+    let x = &infos[i];
+    let flags = (x.sent_start as u64) | (x.caps_sentence as u64) << 1 | (x.table as u64) << 3;
+    out.push(feat2(t::S0_START, x.shape, flags));
     if x.table {
         out.push(feat2(t::TABLE_L0, x.lower, 1));
-        out.push(feat2(t::TABLE_S0, x.short_shape, shape(1)));
         out.push(feat2(t::TABLE_C0, x.clusters[2] as u64, 1));
     }
-
-    out.push(feat2(t::L0_SP1, x.lower, shape(1)));
-    out.push(feat2(t::SM1_L0, shape(-1), x.lower));
-    out.push(feat(t::CM2, get(-2).map_or(NONE, |t| t.clusters[1] as u64)));
-    out.push(feat(t::CP2, get(2).map_or(NONE, |t| t.clusters[1] as u64)));
-    out.push(feat2(
-        t::CM1_C0,
-        get(-1).map_or(NONE, |t| t.clusters[0] as u64),
-        x.clusters[0] as u64,
-    ));
-    out.push(feat2(
-        t::C0_CP1,
-        x.clusters[0] as u64,
-        get(1).map_or(NONE, |t| t.clusters[0] as u64),
-    ));
     out.push(feat2(
         t::CASE0,
         x.casing as u64,
@@ -492,20 +581,65 @@ pub fn static_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &
             out.push(feat2(t::GAZ0, bit, x.short_shape));
         }
     }
-    if let Some(p) = get(-1) {
-        for bit in 0..16 {
-            if p.gazetteer & (1 << bit) != 0 {
-                out.push(feat(t::GAZM1, bit / 4));
+    for (k, template) in [(-1, t::GAZM1), (1, t::GAZP1)] {
+        if let Some(n) = neighbour(infos, a, b, i, k) {
+            for bit in 0..16 {
+                if n.gazetteer & (1 << bit) != 0 {
+                    out.push(feat(template, bit / 4));
+                }
             }
         }
     }
-    if let Some(n) = get(1) {
-        for bit in 0..16 {
-            if n.gazetteer & (1 << bit) != 0 {
-                out.push(feat(t::GAZP1, bit / 4));
+}
+
+/// Features of the neighbour at offset `k` (one of [`NEIGHBOURS`]) alone,
+/// from its [`lexical_info`] fields; `None` beyond the sentence.
+fn neighbour_features(k: isize, n: Option<&TokenInfo>, out: &mut Vec<u64>) {
+    let lower = n.map_or(NONE.wrapping_add(k as u64), |t| t.lower);
+    let cluster = |g: usize| n.map_or(NONE, |t| t.clusters[g] as u64);
+    match k {
+        -2 | 2 => {
+            out.push(feat(if k < 0 { t::LM2 } else { t::LP2 }, lower));
+            out.push(feat(if k < 0 { t::CM2 } else { t::CP2 }, cluster(1)));
+        }
+        _ => {
+            let (l, w, s, c) = if k < 0 {
+                (t::LM1, t::WM1, t::SM1, t::CM1)
+            } else {
+                (t::LP1, t::WP1, t::SP1, t::CP1)
+            };
+            out.push(feat(l, lower));
+            out.push(feat(w, n.map_or(NONE, |t| t.word)));
+            out.push(feat(
+                s,
+                n.map_or(NONE.wrapping_add(k as u64), |t| t.short_shape),
+            ));
+            for g in 0..3 {
+                out.push(feat(c + g as u64, cluster(g)));
             }
         }
     }
+}
+
+/// Features of the token together with a neighbour.
+fn pair_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &mut Vec<u64>) {
+    let x = &infos[i];
+    let get = |k: isize| neighbour(infos, a, b, i, k);
+    let lower = |k: isize| get(k).map_or(NONE.wrapping_add(k as u64), |t| t.lower);
+    let shape = |k: isize| get(k).map_or(NONE.wrapping_add(k as u64), |t| t.short_shape);
+    let cluster0 = |k: isize| get(k).map_or(NONE, |t| t.clusters[0] as u64);
+    out.push(feat2(t::SM1_S0, shape(-1), x.short_shape));
+    out.push(feat2(t::S0_SP1, x.short_shape, shape(1)));
+    out.push(feat2(t::SHAPE3, mix(shape(-1), x.short_shape), shape(1)));
+    out.push(feat2(t::LM1_L0, lower(-1), x.lower));
+    out.push(feat2(t::L0_LP1, x.lower, lower(1)));
+    if x.table {
+        out.push(feat2(t::TABLE_S0, x.short_shape, shape(1)));
+    }
+    out.push(feat2(t::L0_SP1, x.lower, shape(1)));
+    out.push(feat2(t::SM1_L0, shape(-1), x.lower));
+    out.push(feat2(t::CM1_C0, cluster0(-1), x.clusters[0] as u64));
+    out.push(feat2(t::C0_CP1, x.clusters[0] as u64, cluster0(1)));
 }
 
 /// Label-dependent context: the two previous labels and the majority type
@@ -740,12 +874,19 @@ impl Weights {
     /// first so the memory loads overlap.
     #[inline]
     pub fn score(&self, features: &[u64], scores: &mut [f32; NLABELS]) {
+        let mut acc = [0i32; NLABELS];
+        self.add(features, &mut acc);
+        self.add_scaled(&acc, scores);
+    }
+
+    /// Adds the integer rows of `features` into `acc`.
+    #[inline]
+    pub fn add(&self, features: &[u64], acc: &mut [i32; NLABELS]) {
         let mask = self.table.len() - 1;
         for &f in features {
             let key = if f == 0 { 1 } else { f };
             prefetch(&self.table[(key as usize) & mask]);
         }
-        let mut acc = [0i32; NLABELS];
         for &f in features {
             if let Some(row) = self.row(f) {
                 for (a, w) in acc.iter_mut().zip(row) {
@@ -753,8 +894,13 @@ impl Weights {
                 }
             }
         }
+    }
+
+    /// Adds integer sums, scaled, into `scores`.
+    #[inline]
+    fn add_scaled(&self, acc: &[i32; NLABELS], scores: &mut [f32; NLABELS]) {
         for (s, a) in scores.iter_mut().zip(acc) {
-            *s += a as f32 * self.scale;
+            *s += *a as f32 * self.scale;
         }
     }
 }
@@ -772,11 +918,14 @@ pub fn obviously_outside(infos: &[TokenInfo], i: usize) -> bool {
 }
 
 /// The label-independent scores of every token that is not
-/// [`obviously_outside`] (static features only).
+/// [`obviously_outside`] (static features only). With `parts`, the sums of
+/// words in the [`WordCache`] that made `infos` are taken from (and kept
+/// in) it; the scores are the same either way.
 pub fn static_scores(
     weights: &Weights,
     infos: &[TokenInfo],
     sentences: &[usize],
+    mut parts: Option<&mut PartSums>,
 ) -> Vec<[f32; NLABELS]> {
     let mut out = vec![[0f32; NLABELS]; infos.len()];
     let mut feats: Vec<u64> = Vec::with_capacity(96);
@@ -786,9 +935,38 @@ pub fn static_scores(
             if obviously_outside(infos, i) {
                 continue;
             }
+            let Some(parts) = parts.as_deref_mut().filter(|_| infos[i].slot > 0) else {
+                feats.clear();
+                static_features(infos, a, b, i, &mut feats);
+                weights.score(&feats, scores);
+                continue;
+            };
+            let own = parts.of(weights, &infos[i], &mut feats);
+            let mut acc = parts.blocks[own][0];
+            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
+                let row = match neighbour(infos, a, b, i, k) {
+                    Some(n) if n.slot > 0 => {
+                        let block = parts.of(weights, n, &mut feats);
+                        parts.blocks[block][p + 1]
+                    }
+                    Some(n) => {
+                        feats.clear();
+                        neighbour_features(k, Some(n), &mut feats);
+                        let mut row = [0i32; NLABELS];
+                        weights.add(&feats, &mut row);
+                        row
+                    }
+                    None => parts.edge(weights, &mut feats)[p + 1],
+                };
+                for (a, r) in acc.iter_mut().zip(row) {
+                    *a += r;
+                }
+            }
             feats.clear();
-            static_features(infos, a, b, i, &mut feats);
-            weights.score(&feats, scores);
+            situation_features(infos, a, b, i, &mut feats);
+            pair_features(infos, a, b, i, &mut feats);
+            weights.add(&feats, &mut acc);
+            weights.add_scaled(&acc, scores);
         }
     }
     out
@@ -1143,6 +1321,55 @@ mod tests {
             assert!((got - k as f32).abs() < 0.02, "{k}: {got}");
         }
         assert!(w.row(hash_str("absent")).is_none());
+    }
+
+    #[test]
+    fn cached_word_sums_give_the_same_static_scores() {
+        // Random documents over a small vocabulary (so words repeat across
+        // documents and sit at sentence edges), random weights for every
+        // feature they have: scores from the word cache's sums equal
+        // looking each feature up, bit for bit, on first and later use.
+        let mut rng = crate::testutil::Rng::new(11);
+        let vocab = [
+            "Putin", "said", "the", "Bank", "of", "England", "1999", "U.S.", ",", "IBM", "de",
+            "Gaulle", "MOSCOW", "x-ray", "Ünal", "(", "ltd",
+        ];
+        let docs: Vec<Vec<&str>> = (0..30)
+            .map(|_| {
+                (0..1 + rng.below(40))
+                    .map(|_| vocab[rng.below(vocab.len())])
+                    .collect()
+            })
+            .collect();
+        let mut lex = Lexicon::default();
+        lex.clusters.insert("Putin".into(), [1, 2, 3]);
+        lex.add_name(EntityType::Location, &["bank".into(), "of".into()]);
+        let mut rows = std::collections::BTreeMap::new();
+        let mut feats = Vec::new();
+        for words in &docs {
+            let starts = words.iter().map(|w| *w == "the");
+            let doc = Doc::new(words.clone(), starts);
+            let infos = doc.infos(&lex);
+            for i in 0..infos.len() {
+                static_features(&infos, 0, infos.len(), i, &mut feats);
+            }
+        }
+        for f in feats {
+            rows.insert(f, std::array::from_fn(|_| rng.below(2001) as f32 - 1000.0));
+        }
+        let weights = Weights::from_rows(rows.into_iter().collect());
+        let mut cache = WordCache::default();
+        for _ in 0..2 {
+            for words in &docs {
+                let starts = words.iter().map(|w| *w == "the");
+                let doc = Doc::new(words.clone(), starts);
+                let plain = static_scores(&weights, &doc.infos(&lex), &doc.sentences, None);
+                let infos = doc.infos_with(&lex, &mut cache);
+                let cached =
+                    static_scores(&weights, &infos, &doc.sentences, Some(&mut cache.parts[0]));
+                assert_eq!(plain, cached, "{words:?}");
+            }
+        }
     }
 
     #[test]

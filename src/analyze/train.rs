@@ -283,7 +283,7 @@ fn evaluate_with(
     for d in docs {
         let doc = d.doc();
         let infos = doc.infos(lexicon);
-        let labels = tag_infos(w1, w2, &infos, &doc.sentences);
+        let labels = tag_infos(w1, w2, &infos, &doc.sentences, None);
         let predicted: Vec<_> = sentence_spans(&labels, &doc.sentences)
             .into_iter()
             .map(|s| (s.start, s.end, s.kind.conll().to_string()))
@@ -546,7 +546,7 @@ pub fn train(
     let score_dev = |w1: &Weights, w2: Option<&Weights>| -> Scores {
         let mut scores = Scores::default();
         for (infos, sentences, d) in &dev_prepared {
-            let labels = tag_infos(w1, w2, infos, sentences);
+            let labels = tag_infos(w1, w2, infos, sentences, None);
             let predicted: Vec<_> = sentence_spans(&labels, sentences)
                 .into_iter()
                 .map(|s| (s.start, s.end, s.kind.conll().to_string()))
@@ -623,6 +623,7 @@ pub fn train(
         lexicon,
         version: String::new(),
         info,
+        cache: Default::default(),
     };
     // The version is the hash of the bytes, as when loaded.
     let bytes = model.to_bytes();

@@ -358,6 +358,7 @@ fn lexicon(a: NerLexiconArgs) -> anyhow::Result<ExitCode> {
         lexicon,
         version: String::new(),
         info: json!({"lexicon_from": a.corpus.iter().map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned())).collect::<Vec<_>>(), "min_count": a.min_count}).to_string(),
+        cache: Default::default(),
     };
     let bytes = model.to_bytes();
     std::fs::write(&a.output, &bytes).map_err(|e| Error::io(&a.output, e))?;
