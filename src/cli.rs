@@ -280,9 +280,22 @@ pub struct BatchArgs {
     #[arg(long, default_value = "newsdex")]
     pub tag: String,
     /// Columns of CSV and JSONL output: qid, rank, id, score, date, title,
-    /// source, url (title, source and url read each hit's stored fields).
+    /// source, url, snippet, person, org, location, misc (all but qid, rank,
+    /// id, score and date read each hit's stored fields).
     #[arg(long, default_value = "qid,rank,id,score,date")]
     pub fields: String,
+    /// Also count these entity facets over all hits of each query (JSONL
+    /// only: one `{"qid":...,"total":...,"facets":...}` line after the
+    /// query's hits): person, org, location, misc, source, category, or all.
+    #[arg(long)]
+    pub facets: Option<String>,
+    /// Names per facet (as search).
+    #[arg(long, default_value_t = 5)]
+    pub facet_size: usize,
+    /// Also print on stderr how long opening the index and running the
+    /// queries took (as ripgrep's --stats).
+    #[arg(long)]
+    pub stats: bool,
     /// Output file [default: stdout].
     #[arg(long, short)]
     pub output: Option<PathBuf>,

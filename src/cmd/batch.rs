@@ -9,11 +9,13 @@ use std::path::Path;
 use anyhow::Context;
 use serde_json::json;
 
+use crate::analyze::EntityType;
 use crate::cli::BatchArgs;
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
 use crate::provenance;
-use crate::search::{Filters, IdReader, Request, Sort, top_hits};
+use crate::search::{FacetTally, Filters, IdReader, Request, Sort, top_facets, top_hits};
+use tantivy::collector::Count;
 
 /// One query of the batch file.
 struct BatchQuery {
@@ -76,13 +78,18 @@ fn read_queries(path: &Path) -> anyhow::Result<Vec<BatchQuery>> {
 
 /// Columns of CSV and JSONL batch output.
 const BATCH_FIELDS: &[&str] = &[
-    "qid", "rank", "id", "score", "date", "title", "source", "url",
+    "qid", "rank", "id", "score", "date", "title", "source", "url", "snippet", "person", "org",
+    "location", "misc",
 ];
+
+/// Characters of a snippet, as `search` shows.
+const SNIPPET_CHARS: usize = 160;
 
 pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     super::check_format(&a.format, &["csv", "jsonl", "trec"])?;
     let sort = Sort::parse(&a.sort)?;
     let queries = read_queries(&a.queries)?;
+    let started = std::time::Instant::now();
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let ids = IdReader::new(&searcher);
@@ -124,7 +131,22 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     }
     let needs_doc = fields
         .iter()
-        .any(|f| matches!(*f, "title" | "source" | "url"));
+        .any(|f| !matches!(*f, "qid" | "rank" | "id" | "score" | "date"));
+    let snippet_chars = if fields.contains(&"snippet") {
+        SNIPPET_CHARS
+    } else {
+        0
+    };
+    let facets = match &a.facets {
+        None => Vec::new(),
+        Some(spec) if a.format == "jsonl" => super::search::parse_facets(spec)?,
+        Some(_) => {
+            return Err(Error::Usage(
+                "--facets needs --format jsonl (facet counts are a line per query)".into(),
+            )
+            .into());
+        }
+    };
     let csv = a.format == "csv";
     if csv {
         csv_row(&mut out, &fields)?;
@@ -133,6 +155,10 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         serde_json::to_writer(&mut out, &meta)?;
         out.write_all(b"\n")?;
     }
+    let facet_names = (!facets.is_empty())
+        .then(|| crate::search::facet_names(&searcher).map(std::sync::Arc::new))
+        .transpose()?;
+    let opened = started.elapsed();
     let (mut failed, mut total) = (0u64, 0u64);
     let mut counts: Vec<(String, usize)> = Vec::new();
     for q in &queries {
@@ -154,7 +180,7 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
             }
         };
         let reader = (a.format != "trec" && needs_doc)
-            .then(|| crate::search::HitReader::new(&news, &searcher, &*query, 0))
+            .then(|| crate::search::HitReader::new(&news, &searcher, &*query, snippet_chars))
             .transpose()?;
         for (i, h) in hits.iter().enumerate() {
             let rank = i + 1;
@@ -189,7 +215,19 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
                         "date" => json!(date),
                         "title" => json!(hit.as_ref().map(|x| x.title.clone())),
                         "source" => json!(hit.as_ref().and_then(|x| x.source.clone())),
-                        _ => json!(hit.as_ref().and_then(|x| x.url.clone())),
+                        "url" => json!(hit.as_ref().and_then(|x| x.url.clone())),
+                        "snippet" => json!(hit.as_ref().map(|x| x.snippet.clone())),
+                        kind => {
+                            let names = hit
+                                .as_ref()
+                                .zip(EntityType::from_name(kind))
+                                .map_or(&[][..], |(x, t)| x.entities.of(t));
+                            if csv {
+                                json!(names.join("; "))
+                            } else {
+                                json!(names)
+                            }
+                        }
                     };
                     (*f, v)
                 })
@@ -216,6 +254,29 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
                 out.write_all(b"\n")?;
             }
         }
+        if !facets.is_empty() {
+            let collector = FacetTally {
+                kinds: facets.clone(),
+                names: facet_names.clone(),
+            };
+            let (n, counts) = searcher.search(&*query, &(Count, collector))?;
+            let facets: serde_json::Map<String, serde_json::Value> = facets
+                .iter()
+                .map(|kind| {
+                    let top = top_facets(&counts, kind, a.facet_size);
+                    let names: Vec<serde_json::Value> = top
+                        .into_iter()
+                        .map(|(name, n)| json!({"name": name, "count": n}))
+                        .collect();
+                    (kind.clone(), json!(names))
+                })
+                .collect();
+            serde_json::to_writer(
+                &mut out,
+                &json!({"qid": q.id, "total": n, "facets": facets}),
+            )?;
+            out.write_all(b"\n")?;
+        }
         total += hits.len() as u64;
         counts.push((q.id.clone(), hits.len()));
     }
@@ -232,6 +293,13 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         counts.len(),
         list.join(", ")
     );
+    if a.stats {
+        eprintln!(
+            "newsdex: batch: index opened in {:.4} s; queries run and written in {:.4} s",
+            opened.as_secs_f64(),
+            (started.elapsed() - opened).as_secs_f64()
+        );
+    }
     Ok(if failed > 0 {
         ExitCode::SomeRejected
     } else if total == 0 {

@@ -5,16 +5,14 @@ use std::io::Write;
 use std::path::Path;
 
 use serde_json::json;
-use tantivy::collector::FacetCollector;
 use tantivy::query::AllQuery;
-use tantivy::schema::Facet;
 
 use crate::analyze::model::Model;
 use crate::cli::StatsArgs;
 use crate::error::ExitCode;
 use crate::index::NewsIndex;
 use crate::ingest::date::format_rfc3339;
-use crate::search::top_facets;
+use crate::search::{FacetTally, top_facets};
 
 pub fn run(dir: &Path, a: StatsArgs) -> anyhow::Result<ExitCode> {
     super::check_format(&a.format, &["table", "json"])?;
@@ -39,14 +37,14 @@ pub fn run(dir: &Path, a: StatsArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    let mut fc = FacetCollector::for_field("facet");
     let kinds = ["source", "category", "person", "org", "location", "misc"];
-    for k in kinds {
-        fc.add_facet(Facet::from_path([k]));
-    }
+    let fc = FacetTally {
+        kinds: kinds.iter().map(|k| k.to_string()).collect(),
+        names: None,
+    };
     let counts = searcher.search(&AllQuery, &fc)?;
     let top = |k: &str| top_facets(&counts, k, a.top);
-    let distinct = |k: &str| counts.get(Facet::from_path([k])).count();
+    let distinct = |k: &str| counts.distinct(k);
     let size: u64 = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok())

@@ -369,6 +369,70 @@ fn recency_decays_scores_with_age() {
 }
 
 #[test]
+fn batch_counts_facets_and_makes_snippets_as_search_does() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let file = env.path("q.txt");
+    std::fs::write(&file, "putin\nthe\n").unwrap();
+    let r = env.run(&[
+        "batch",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--fields",
+        "qid,id,snippet,person",
+        "--facets",
+        "person,location",
+        "--limit",
+        "3",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for (qid, query) in [("1", "putin"), ("2", "the")] {
+        let s = env.run(&[
+            "search",
+            query,
+            "--format",
+            "json",
+            "--limit",
+            "3",
+            "--facets",
+            "person,location",
+        ]);
+        assert_eq!(s.code, 0, "{}", s.stderr);
+        let s: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+        let hits: Vec<&serde_json::Value> = lines
+            .iter()
+            .filter(|l| l["qid"] == qid && l.get("facets").is_none())
+            .collect();
+        let expected = s["hits"].as_array().unwrap();
+        assert_eq!(hits.len(), expected.len(), "{query}");
+        for (h, e) in hits.iter().zip(expected) {
+            assert_eq!(h["id"], e["id"]);
+            assert_eq!(h["snippet"], e["snippet"]);
+            assert_eq!(h["person"], e["entities"]["person"]);
+        }
+        let facets = lines
+            .iter()
+            .find(|l| l["qid"] == qid && l.get("facets").is_some())
+            .unwrap();
+        assert_eq!(facets["total"], s["total"], "{query}");
+        assert_eq!(facets["facets"], s["facets"], "{query}");
+    }
+    let r = env.run(&["batch", file.to_str().unwrap(), "--facets", "person"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --facets needs --format jsonl (facet counts are a line per query)\n"
+    );
+}
+
+#[test]
 fn batch_default_columns_and_jsonl() {
     let env = TestEnv::new();
     env.index_fixtures();
@@ -398,6 +462,6 @@ fn batch_default_columns_and_jsonl() {
     assert_eq!(r.code, 2);
     assert_eq!(
         r.stderr,
-        "newsdex: --fields: unknown field \"body\"; fields are qid, rank, id, score, date, title, source, url\n"
+        "newsdex: --fields: unknown field \"body\"; fields are qid, rank, id, score, date, title, source, url, snippet, person, org, location, misc\n"
     );
 }
