@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# newsdex against tantivy-cli on the real corpus (all of ../shared/corpus, dates cut to YYYY-MM-DD),
-# measured in the same run, N repeats, medians and ratios on stdout (TSV).
-#   bench/run.sh            # after ../shared/peers/setup.sh (tantivy-cli under /tmp/peers)
-# Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (3), THREADS (2).
+# newsdex against the peers (tantivy-cli, SQLite FTS5, Xapian, bm25s) on the same corpora and
+# queries, in one run: indexing (wall, MB/s, peak RSS, index size), 300 queries top-10 in one
+# process, one `newsdex search` process per query (p50/p95), export of every hit of a broad query,
+# entity tagging speed; medians of N repeats, ratios to the peers, and an SVG chart of indexing
+# time against corpus size.
+#   ../shared/peers/setup.sh     # once: the peers under /tmp/peers
+#   bench/run.sh                 # results in $WORK: results.tsv (every run), summary.md, index-time.svg
+# Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (3 repeats on the real
+# corpus), SIZES ("100000 200000": scaled corpora, one run each), THREADS (2), SLOW_PEERS (0: Xapian
+# and bm25s only on the real corpus; 1: on every size).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared} PEERS=${PEERS:-/tmp/peers} WORK=${WORK:-/tmp/newsdex-bench}
-N=${N:-3} THREADS=${THREADS:-2}
+N=${N:-3} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SLOW_PEERS=${SLOW_PEERS:-0}
 export PEERS THREADS
-cargo build --release -q
+cargo build --release -q --bin newsdex --example tag_speed
 BIN=$PWD/target/release/newsdex
+queries=$SHARED/corpus/queries300.txt
 mkdir -p "$WORK"
+results=$WORK/results.tsv
+printf 'corpus\tdocs\tmb\tsystem\tmeasure\trun\tvalue\tunit\n' > "$results"
+
+# The real corpus: every file of ../shared/corpus, dates cut to YYYY-MM-DD (tantivy-cli wants RFC 3339
+# and the peer script only rewrites that form).
 python3 - "$SHARED/corpus" "$WORK/real.jsonl" <<'PY'
 import gzip, json, glob, sys
 src, dst = sys.argv[1:3]
@@ -23,30 +35,93 @@ with open(dst, "w") as out:
                 d["date"] = d["date"][:10]
             out.write(json.dumps(d) + "\n")
 PY
-queries=$SHARED/corpus/queries300.txt
-secs() { local s=$EPOCHREALTIME; "$@" >/dev/null 2>&1 || true; awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN {printf "%.3f", e - s}'; }
-: > "$WORK/times.tsv"
-for i in $(seq "$N"); do
-  rm -rf "$WORK/nd" "$WORK/nd-plain"
-  printf 'newsdex_index_entities\t%s\n' "$(secs "$BIN" --index "$WORK/nd" index "$WORK/real.jsonl" --threads "$THREADS" --quiet)" >> "$WORK/times.tsv"
-  printf 'newsdex_index_no_entities\t%s\n' "$(secs "$BIN" --index "$WORK/nd-plain" index "$WORK/real.jsonl" --threads "$THREADS" --no-entities --quiet)" >> "$WORK/times.tsv"
-  t=$("$SHARED/peers/tantivy-cli.sh" index "$WORK/real.jsonl" "$WORK/tantivy" | awk '/^INDEX_SECONDS/ {print $2}')
-  printf 'tantivy_cli_index\t%s\n' "$t" >> "$WORK/times.tsv"
-  printf 'newsdex_300_queries_top10_one_process\t%s\n' "$(secs "$BIN" --index "$WORK/nd" batch "$queries" --limit 10 --format trec)" >> "$WORK/times.tsv"
-  t=$("$SHARED/peers/tantivy-cli.sh" search "$WORK/tantivy" "$queries" | awk '/^TOTAL_SECONDS/ {print $2}')
-  printf 'tantivy_cli_300_queries_bench\t%s\n' "$t" >> "$WORK/times.tsv"
+for n in $SIZES; do
+  [ -s "$WORK/news-$n.jsonl" ] || python3 "$SHARED/tools/mkcorpus.py" --docs "$n" --seed 7 \
+    -o "$WORK/news-$n.jsonl" "$SHARED"/corpus/*.jsonl* >/dev/null
 done
-python3 - "$WORK/times.tsv" <<'PY'
-import statistics, sys, collections
-runs = collections.defaultdict(list)
-for line in open(sys.argv[1]):
-    k, v = line.split()
-    runs[k].append(float(v))
-med = {k: statistics.median(v) for k, v in runs.items()}
-print("measure\tmedian_s\truns")
-for k, v in runs.items():
-    print(f"{k}\t{med[k]:.3f}\t{' '.join(f'{x:.3f}' for x in v)}")
-t = med["tantivy_cli_index"]
-print(f"ratio_index_entities_vs_tantivy_cli\t{med['newsdex_index_entities'] / t:.2f}")
-print(f"ratio_index_no_entities_vs_tantivy_cli\t{med['newsdex_index_no_entities'] / t:.2f}")
-PY
+
+record() { # corpus system measure run value unit
+  local f=$WORK/$1.jsonl
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(wc -l < "$f")" \
+    "$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.1f", b / 1048576}')" "$2" "$3" "$4" "$5" "$6" >> "$results"
+}
+# timed CMD...: wall seconds and peak RSS (KB, largest process of the tree) into $wall, $rss
+timed() {
+  local t; t=$(mktemp)
+  /usr/bin/time -f '%e %M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err" || true
+  read -r wall rss < <(tail -1 "$t"); rm -f "$t"
+}
+index_run() { # corpus run system
+  local c=$1 i=$2 s=$3 dir=$WORK/idx-$3-$1 f=$WORK/$1.jsonl
+  rm -rf "$dir"
+  case $s in
+    newsdex) timed "$BIN" --index "$dir" index "$f" --threads "$THREADS" --quiet ;;
+    newsdex-no-entities) timed "$BIN" --index "$dir" index "$f" --threads "$THREADS" --no-entities --quiet ;;
+    *) timed "$SHARED/peers/$s.sh" index "$f" "$dir"
+       wall=$(awk '/^INDEX_SECONDS/ {print $2}' "$WORK/last.out") ;;
+  esac
+  record "$c" "$s" index_s "$i" "$wall" s
+  record "$c" "$s" index_peak_rss "$i" "$((rss / 1024))" MB
+  record "$c" "$s" index_size "$i" "$(du -sm "$dir" | cut -f1)" MB
+}
+query_run() { # corpus run system
+  local c=$1 i=$2 s=$3 dir=$WORK/idx-$3-$1
+  case $s in
+    newsdex)
+      "$BIN" --index "$dir" batch "$queries" --limit 10 --format trec --stats > /dev/null 2> "$WORK/last.err" || true
+      record "$c" newsdex queries_top10 "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s
+      "$BIN" --index "$dir" batch "$queries" --limit 10 --format jsonl --fields qid,rank,id,score,title,snippet \
+        --facets person,org,location --stats > /dev/null 2> "$WORK/last.err" || true
+      record "$c" newsdex queries_top10_snippets_facets "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s ;;
+    *)
+      "$SHARED/peers/$s.sh" search "$dir" "$queries" > "$WORK/last.out" 2>/dev/null || true
+      record "$c" "$s" queries_top10 "$i" "$(awk '/^TOTAL_SECONDS/ {print $2}' "$WORK/last.out")" s ;;
+  esac
+}
+
+slow="xapian bm25s"
+for i in $(seq "$N"); do
+  for s in newsdex newsdex-no-entities tantivy-cli sqlite-fts5 $slow; do
+    index_run real "$i" "$s"
+    [ "$s" = newsdex-no-entities ] || query_run real "$i" "$s"
+  done
+done
+for n in $SIZES; do
+  peers="tantivy-cli sqlite-fts5"; [ "$SLOW_PEERS" = 1 ] && peers="$peers $slow"
+  for s in newsdex newsdex-no-entities $peers; do
+    index_run "news-$n" 1 "$s"
+    [ "$s" = newsdex-no-entities ] || query_run "news-$n" 1 "$s"
+  done
+done
+
+# One `newsdex search` process per query (default output: table, snippets, facets), warm cache,
+# on the largest corpus: the first 100 queries, after one warm-up pass.
+big=news-$(echo "$SIZES" | tr ' ' '\n' | tail -1)
+head -100 "$queries" > "$WORK/q100.txt"
+for pass in warm timed; do
+  while read -r q; do
+    s=$EPOCHREALTIME
+    "$BIN" --index "$WORK/idx-newsdex-$big" search "$q" > /dev/null 2>&1 || true
+    [ $pass = timed ] && record "$big" newsdex search_process_ms 1 \
+      "$(awk -v s="$s" -v e="$EPOCHREALTIME" 'BEGIN {printf "%.1f", (e - s) * 1000}')" ms
+  done < "$WORK/q100.txt"
+done
+
+# Export every hit of a broad query on the largest corpus: newsdex with id, score, date, title and
+# entity columns; SQLite FTS5 with id, score, title (its peer script).
+broad=${BROAD:-said}
+for i in $(seq "$N"); do
+  timed "$BIN" --index "$WORK/idx-newsdex-$big" export "$broad" --format csv \
+    --fields id,score,date,title,person,org,location,misc -o "$WORK/export-newsdex.csv"
+  record "$big" newsdex export_s "$i" "$wall" s
+  timed "$SHARED/peers/sqlite-fts5.sh" export "$WORK/idx-sqlite-fts5-$big" "$broad" "$WORK/export-fts5.csv"
+  record "$big" sqlite-fts5 export_s "$i" "$wall" s
+done
+record "$big" newsdex export_rows 1 "$(($(wc -l < "$WORK/export-newsdex.csv") - 1))" rows
+record "$big" sqlite-fts5 export_rows 1 "$(($(wc -l < "$WORK/export-fts5.csv") - 1))" rows
+
+# Entity tagging, one core (best of 3 fresh models).
+tok=$(./target/release/examples/tag_speed "$SHARED"/corpus/*.jsonl* | sed -E 's/.* = ([0-9]+) tokens.*/\1/')
+record real newsdex ner_tokens_per_s 1 "$tok" tokens/s
+
+python3 bench/summary.py "$results" "$WORK"
