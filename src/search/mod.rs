@@ -3,14 +3,15 @@
 //! all hits out. [`query`] parses the query language; [`output`] renders
 //! hits as a table, JSON, JSON lines or CSV.
 
+pub mod facets;
 pub mod output;
 pub mod query;
+
+pub use facets::{FacetNames, FacetTally, Tally, facet_names, top_facets};
 
 use std::cmp::Ordering;
 
 use serde::Serialize;
-use std::collections::HashMap;
-
 use tantivy::collector::{Collector, Count, SegmentCollector};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Facet, TantivyDocument, Value};
@@ -667,202 +668,6 @@ pub fn similar_query(news: &NewsIndex, id: &str) -> Result<Option<Box<dyn Query>
         ),
     ]));
     Ok(Some(q))
-}
-
-/// Facet counts over a query's hits, for the facet roots in `kinds`
-/// (person, org, source, ...): each segment counts documents per facet
-/// ordinal, then reads the names of the ordinals it saw in one ordered pass
-/// over its facet dictionary. (tantivy's `FacetCollector` looks each
-/// ordinal up on its own, decompressing a dictionary block per lookup:
-/// 1.5 s for a query matching every article of the real corpus.)
-pub struct FacetTally {
-    pub kinds: Vec<String>,
-    /// Names of every facet ordinal, per segment, read beforehand: for many
-    /// queries on one searcher (`batch`), where one full pass over each
-    /// dictionary costs less than a pass per query.
-    pub names: Option<std::sync::Arc<FacetNames>>,
-}
-
-/// Every facet (root, name) of a searcher, numbered, and each segment's
-/// facet ordinals -> those numbers (`u32::MAX`: not a root/name facet).
-#[derive(Debug, Default)]
-pub struct FacetNames {
-    names: Vec<(String, String)>,
-    segments: Vec<Vec<u32>>,
-}
-
-/// Reads [`FacetNames`]: one pass over each segment's facet dictionary.
-pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
-    let mut out = FacetNames::default();
-    let mut ids: HashMap<(String, String), u32> = HashMap::new();
-    for segment in searcher.segment_readers() {
-        let reader = segment.facet_reader("facet")?;
-        let mut table = vec![u32::MAX; reader.num_facets()];
-        let mut terms = reader
-            .facet_dict()
-            .stream()
-            .map_err(|e| Error::Tantivy(e.into()))?;
-        while terms.advance() {
-            let Ok(facet) = Facet::from_encoded(terms.key().to_vec()) else {
-                continue;
-            };
-            if let [kind, name] = facet.to_path()[..]
-                && let Some(slot) = table.get_mut(terms.term_ord() as usize)
-            {
-                let key = (kind.to_string(), name.to_string());
-                *slot = *ids.entry(key.clone()).or_insert_with(|| {
-                    out.names.push(key);
-                    (out.names.len() - 1) as u32
-                });
-            }
-        }
-        out.segments.push(table);
-    }
-    Ok(out)
-}
-
-/// What [`FacetTally`] counts: per facet root, per name, the number of hits.
-#[derive(Debug, Default)]
-pub struct Tally(
-    HashMap<String, HashMap<String, u64>>,
-    /// Counts by [`FacetNames`] number, when the names were read beforehand.
-    rustc_hash::FxHashMap<u32, u64>,
-    Option<std::sync::Arc<FacetNames>>,
-);
-
-impl Tally {
-    /// The counts under `kind`, by name.
-    fn of(&self, kind: &str) -> Vec<(String, u64)> {
-        let mut all: Vec<(String, u64)> = self
-            .0
-            .get(kind)
-            .map(|names| names.iter().map(|(n, c)| (n.clone(), *c)).collect())
-            .unwrap_or_default();
-        if let Some(names) = &self.2 {
-            all.extend(self.1.iter().filter_map(|(&id, &c)| {
-                let (k, n) = &names.names[id as usize];
-                (k == kind).then(|| (n.clone(), c))
-            }));
-        }
-        all
-    }
-
-    /// The number of distinct names under `kind`.
-    pub fn distinct(&self, kind: &str) -> usize {
-        self.of(kind).len()
-    }
-}
-
-pub struct FacetTallySegment {
-    reader: tantivy::fastfield::FacetReader,
-    counts: Vec<u32>,
-    kinds: Vec<String>,
-    names: Option<(std::sync::Arc<FacetNames>, usize)>,
-}
-
-impl Collector for FacetTally {
-    type Fruit = Tally;
-    type Child = FacetTallySegment;
-
-    fn for_segment(
-        &self,
-        ord: u32,
-        segment: &tantivy::SegmentReader,
-    ) -> tantivy::Result<FacetTallySegment> {
-        let reader = segment.facet_reader("facet")?;
-        Ok(FacetTallySegment {
-            counts: vec![0; reader.num_facets()],
-            reader,
-            kinds: self.kinds.clone(),
-            names: self.names.clone().map(|n| (n, ord as usize)),
-        })
-    }
-
-    fn requires_scoring(&self) -> bool {
-        false
-    }
-
-    fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
-        let mut all = Tally::default();
-        for fruit in fruits {
-            for (kind, names) in fruit.0 {
-                let into = all.0.entry(kind).or_default();
-                for (name, n) in names {
-                    *into.entry(name).or_default() += n;
-                }
-            }
-            for (id, n) in fruit.1 {
-                *all.1.entry(id).or_default() += n;
-            }
-            all.2 = all.2.or(fruit.2);
-        }
-        Ok(all)
-    }
-}
-
-impl SegmentCollector for FacetTallySegment {
-    type Fruit = Tally;
-
-    fn collect(&mut self, doc: DocId, _score: Score) {
-        for ord in self.reader.facet_ords(doc) {
-            if let Some(c) = self.counts.get_mut(ord as usize) {
-                *c += 1;
-            }
-        }
-    }
-
-    fn harvest(self) -> Tally {
-        let ords: Vec<u64> = (0..self.counts.len() as u64)
-            .filter(|&o| self.counts[o as usize] > 0)
-            .collect();
-        let mut tally = Tally::default();
-        let mut add = |kind: &str, name: &str, ord: u64| {
-            if self.kinds.iter().any(|k| k == kind) {
-                *tally
-                    .0
-                    .entry(kind.to_string())
-                    .or_default()
-                    .entry(name.to_string())
-                    .or_default() += self.counts[ord as usize] as u64;
-            }
-        };
-        if let Some((names, segment)) = &self.names {
-            for &ord in &ords {
-                let id = names.segments[*segment][ord as usize];
-                if id != u32::MAX && self.kinds.contains(&names.names[id as usize].0) {
-                    *tally.1.entry(id).or_default() += self.counts[ord as usize] as u64;
-                }
-            }
-            tally.2 = Some(names.clone());
-            return tally;
-        }
-        let mut next = ords.iter();
-        // Names come back in the order of `ords`.
-        let _ = self
-            .reader
-            .facet_dict()
-            .sorted_ords_to_term_cb(&ords, |bytes| {
-                let Some(&ord) = next.next() else {
-                    return;
-                };
-                let Ok(facet) = Facet::from_encoded(bytes.to_vec()) else {
-                    return;
-                };
-                if let [kind, name] = facet.to_path()[..] {
-                    add(kind, name, ord);
-                }
-            });
-        tally
-    }
-}
-
-/// The `k` most frequent values under facet root `kind` (most frequent
-/// first, ties by name, so the list is the same on every run).
-pub fn top_facets(counts: &Tally, kind: &str, k: usize) -> Vec<(String, u64)> {
-    let mut all = counts.of(kind);
-    all.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    all.truncate(k);
-    all
 }
 
 /// Every hit of a request, ordered, before reading stored fields.
