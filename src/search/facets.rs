@@ -120,6 +120,13 @@ pub fn top_facets(counts: &Tally, root: &str, k: usize) -> Vec<(String, u64)> {
         return Vec::new();
     }
     if all.len() > k {
+        // The k-th highest count first (integers only), so names are
+        // compared among the names at that count, not all of them.
+        let mut counts: Vec<u64> = all.iter().map(|e| e.0).collect();
+        let (_, &mut bar, _) = counts.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+        all.retain(|e| e.0 >= bar);
+    }
+    if all.len() > k {
         all.select_nth_unstable_by(k - 1, order);
         all.truncate(k);
     }

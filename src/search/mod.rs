@@ -687,14 +687,35 @@ pub fn top_hits(
     limit: Option<usize>,
     ids: &IdReader,
 ) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
+    let (query, hits, _, _) = top_hits_tallied(news, searcher, request, limit, ids, None)?;
+    Ok((query, hits))
+}
+
+/// [`top_hits`], with the number of hits and, when `tally` is given, facet
+/// counts over all of them, from the same pass over the index.
+pub fn top_hits_tallied(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+    limit: Option<usize>,
+    ids: &IdReader,
+    tally: Option<FacetTally>,
+) -> Result<(Box<dyn Query>, Vec<RawHit>, usize, Option<Tally>)> {
     let query = request.build(news)?;
     let scoring = request.query.is_some();
-    let mut hits = searcher.search(&*query, &AllHits { scoring })?;
+    let (mut hits, tally) = match tally {
+        None => (searcher.search(&*query, &AllHits { scoring })?, None),
+        Some(t) => {
+            let (hits, counts) = searcher.search(&*query, &(AllHits { scoring }, t))?;
+            (hits, Some(counts))
+        }
+    };
+    let total = hits.len();
     if let Some(h) = request.recency {
         apply_recency(&mut hits, h);
     }
     order(&mut hits, request.sort, limit, ids);
-    Ok((query, hits))
+    Ok((query, hits, total, tally))
 }
 
 /// The value of a stored text field, for callers outside this module.
