@@ -171,7 +171,12 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
             names: facet_names.clone(),
         });
         let found = top_hits_tallied(&news, &searcher, &request, a.limit, &ids, tally);
-        let (query, hits, n, tally) = match found {
+        let crate::search::Tallied {
+            query,
+            hits,
+            total: n,
+            tally,
+        } = match found {
             Ok(x) => x,
             Err(e) => {
                 eprintln!(

@@ -687,8 +687,18 @@ pub fn top_hits(
     limit: Option<usize>,
     ids: &IdReader,
 ) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
-    let (query, hits, _, _) = top_hits_tallied(news, searcher, request, limit, ids, None)?;
-    Ok((query, hits))
+    let t = top_hits_tallied(news, searcher, request, limit, ids, None)?;
+    Ok((t.query, t.hits))
+}
+
+/// What [`top_hits_tallied`] finds.
+pub struct Tallied {
+    pub query: Box<dyn Query>,
+    /// The top hits, ordered.
+    pub hits: Vec<RawHit>,
+    /// The number of all hits.
+    pub total: usize,
+    pub tally: Option<Tally>,
 }
 
 /// [`top_hits`], with the number of hits and, when `tally` is given, facet
@@ -700,7 +710,7 @@ pub fn top_hits_tallied(
     limit: Option<usize>,
     ids: &IdReader,
     tally: Option<FacetTally>,
-) -> Result<(Box<dyn Query>, Vec<RawHit>, usize, Option<Tally>)> {
+) -> Result<Tallied> {
     let query = request.build(news)?;
     let scoring = request.query.is_some();
     let (mut hits, tally) = match tally {
@@ -715,7 +725,12 @@ pub fn top_hits_tallied(
         apply_recency(&mut hits, h);
     }
     order(&mut hits, request.sort, limit, ids);
-    Ok((query, hits, total, tally))
+    Ok(Tallied {
+        query,
+        hits,
+        total,
+        tally,
+    })
 }
 
 /// The value of a stored text field, for callers outside this module.
