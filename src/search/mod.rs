@@ -252,6 +252,107 @@ impl SegmentCollector for AllHitsSegment {
     }
 }
 
+/// Collects the `k` best-scored hits and every hit tied with the k-th (so
+/// that [`order`] can still break ties by id), and counts all hits. For
+/// relevance order without recency, where the dates of the rest are not
+/// needed: unlike [`AllHits`] it reads no date column for most hits and
+/// keeps no list of every hit.
+pub struct TopHits {
+    pub k: usize,
+}
+
+pub struct TopHitsSegment {
+    ord: SegmentOrdinal,
+    dates: Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    k: usize,
+    /// Hits scored at least `bar`.
+    hits: Vec<(Score, DocId)>,
+    bar: Score,
+    count: usize,
+}
+
+impl TopHitsSegment {
+    /// Keeps the best k and the hits tied with the k-th; raises the bar.
+    fn prune(&mut self) {
+        let k = self.k.max(1);
+        if self.hits.len() <= k {
+            return;
+        }
+        let by_score = |a: &(Score, DocId), b: &(Score, DocId)| {
+            b.0.partial_cmp(&a.0).unwrap_or(Ordering::Equal)
+        };
+        self.hits.select_nth_unstable_by(k - 1, by_score);
+        let kth = self.hits[k - 1].0;
+        self.hits.retain(|h| h.0 >= kth);
+        self.bar = kth;
+    }
+}
+
+impl Collector for TopHits {
+    type Fruit = (Vec<RawHit>, usize);
+    type Child = TopHitsSegment;
+
+    fn for_segment(
+        &self,
+        ord: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<TopHitsSegment> {
+        Ok(TopHitsSegment {
+            ord,
+            dates: segment.fast_fields().date("date").ok(),
+            k: self.k,
+            hits: Vec::with_capacity(2 * self.k + 16),
+            bar: Score::NEG_INFINITY,
+            count: 0,
+        })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(Vec<RawHit>, usize)>,
+    ) -> tantivy::Result<(Vec<RawHit>, usize)> {
+        let count = fruits.iter().map(|f| f.1).sum();
+        Ok((fruits.into_iter().flat_map(|f| f.0).collect(), count))
+    }
+}
+
+impl SegmentCollector for TopHitsSegment {
+    type Fruit = (Vec<RawHit>, usize);
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        self.count += 1;
+        if score < self.bar {
+            return;
+        }
+        self.hits.push((score, doc));
+        if self.hits.len() >= 2 * self.k + 16 {
+            self.prune();
+        }
+    }
+
+    fn harvest(mut self) -> (Vec<RawHit>, usize) {
+        self.prune();
+        let hits = self
+            .hits
+            .iter()
+            .map(|&(score, doc)| RawHit {
+                score,
+                date: self
+                    .dates
+                    .as_ref()
+                    .and_then(|c| c.first(doc))
+                    .map(|d| d.into_timestamp_secs()),
+                addr: DocAddress::new(self.ord, doc),
+            })
+            .collect();
+        (hits, self.count)
+    }
+}
+
 /// Compares two hits by the sort order (before the id tie-break).
 fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
     match sort {
@@ -275,8 +376,10 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
 
 /// Reads article ids from the id fast field, one column per segment. The
 /// first lookups in a segment go through the column's dictionary one by one
-/// (each costs a block decompression); after [`IdReader::EAGER_AFTER`] of
-/// them, the segment's whole dictionary is read once, in order, and kept.
+/// (each costs a block decompression and a new zstd context); after
+/// [`IdReader::EAGER_AFTER`] of them, the segment's whole dictionary is read
+/// once, in order, and kept. (A page of search results needs 10 lookups;
+/// `batch` and tie-breaks need many.)
 pub struct IdReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
     cache: Vec<std::sync::Mutex<(usize, Option<Vec<String>>)>>,
@@ -284,7 +387,7 @@ pub struct IdReader {
 
 impl IdReader {
     /// Lookups in one segment before its dictionary is read whole.
-    pub const EAGER_AFTER: usize = 256;
+    pub const EAGER_AFTER: usize = 32;
 
     pub fn new(searcher: &Searcher) -> IdReader {
         let columns: Vec<_> = searcher
@@ -603,13 +706,20 @@ pub fn search_query(
         kinds: page.facets.clone(),
         names: None,
     };
-    let (mut hits, total, facet_counts) =
-        searcher.search(query, &(AllHits { scoring }, Count, facet_collector))?;
+    let keep = page.offset + page.limit;
+    let (mut hits, total, facet_counts) = if scoring && sort == Sort::Relevance && recency.is_none()
+    {
+        let ((hits, total), counts) =
+            searcher.search(query, &(TopHits { k: keep }, facet_collector))?;
+        (hits, total, counts)
+    } else {
+        searcher.search(query, &(AllHits { scoring }, Count, facet_collector))?
+    };
     if let Some(h) = recency {
         apply_recency(&mut hits, h);
     }
     let ids = IdReader::new(&searcher);
-    order(&mut hits, sort, Some(page.offset + page.limit), &ids);
+    order(&mut hits, sort, Some(keep), &ids);
     let reader = HitReader::new(news, &searcher, query, page.snippet_chars)?;
     let mut out = Vec::new();
     for (i, raw) in hits.iter().enumerate().skip(page.offset) {
@@ -713,14 +823,29 @@ pub fn top_hits_tallied(
 ) -> Result<Tallied> {
     let query = request.build(news)?;
     let scoring = request.query.is_some();
-    let (mut hits, tally) = match tally {
-        None => (searcher.search(&*query, &AllHits { scoring })?, None),
-        Some(t) => {
+    // Only the best `limit` are needed when they are the best scored.
+    let top =
+        limit.filter(|_| scoring && request.sort == Sort::Relevance && request.recency.is_none());
+    let (mut hits, total, tally) = match (top, tally) {
+        (Some(k), None) => {
+            let (hits, n) = searcher.search(&*query, &TopHits { k })?;
+            (hits, n, None)
+        }
+        (Some(k), Some(t)) => {
+            let ((hits, n), counts) = searcher.search(&*query, &(TopHits { k }, t))?;
+            (hits, n, Some(counts))
+        }
+        (None, None) => {
+            let hits = searcher.search(&*query, &AllHits { scoring })?;
+            let n = hits.len();
+            (hits, n, None)
+        }
+        (None, Some(t)) => {
             let (hits, counts) = searcher.search(&*query, &(AllHits { scoring }, t))?;
-            (hits, Some(counts))
+            let n = hits.len();
+            (hits, n, Some(counts))
         }
     };
-    let total = hits.len();
     if let Some(h) = request.recency {
         apply_recency(&mut hits, h);
     }

@@ -384,3 +384,73 @@ fn export_to_a_full_disk_fails_loudly() {
         "{stderr}"
     );
 }
+
+/// The top of a ranked list is the same whether every hit is collected
+/// (no limit) or only the best ones (a limit, relevance order), ties
+/// included: identical articles score the same and are ordered by id.
+#[test]
+fn a_limited_ranking_is_the_top_of_the_full_one_ties_included() {
+    let env = TestEnv::new();
+    let mut corpus = String::new();
+    let texts = [
+        "oil prices rose as oil output fell",
+        "oil and gas",
+        "prices of gas fell in the oil market",
+        "the market for oil",
+    ];
+    for i in 0..60 {
+        // Groups of identical articles: equal scores everywhere.
+        let text = texts[i % texts.len()];
+        corpus.push_str(&format!(
+            "{{\"id\":\"d{:02}\",\"title\":\"t\",\"body\":\"{text} {}\"}}\n",
+            (i * 37) % 60,
+            if i % 7 == 0 { "oil" } else { "" }
+        ));
+    }
+    let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &corpus);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let queries = env.path("q.txt");
+    std::fs::write(&queries, "oil\noil prices\ngas OR market\nthe\n").unwrap();
+    let q = queries.to_str().unwrap();
+    let all = env.run(&["batch", q, "--format", "trec"]);
+    assert_eq!(all.code, 0, "{}", all.stderr);
+    for limit in [1, 3, 5, 16] {
+        let top = env.run(&[
+            "batch",
+            q,
+            "--format",
+            "trec",
+            "--limit",
+            &limit.to_string(),
+        ]);
+        assert_eq!(top.code, 0, "{}", top.stderr);
+        let mut expected = String::new();
+        for qid in ["1", "2", "3", "4"] {
+            for line in all
+                .stdout
+                .lines()
+                .filter(|l| l.split(' ').next() == Some(qid))
+                .take(limit)
+            {
+                expected.push_str(line);
+                expected.push('\n');
+            }
+        }
+        assert_eq!(top.stdout, expected, "limit {limit}");
+    }
+    // search pages: the same order, whatever the page.
+    let full = env.run(&[
+        "search", "oil", "--format", "jsonl", "--limit", "60", "--facets", "none",
+    ]);
+    let ids = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter_map(|v| v["id"].as_str().map(String::from))
+            .collect()
+    };
+    let full = ids(&full.stdout);
+    let page = env.run(&[
+        "search", "oil", "--format", "jsonl", "--limit", "4", "--offset", "4", "--facets", "none",
+    ]);
+    assert_eq!(ids(&page.stdout), full[4..8].to_vec());
+}
