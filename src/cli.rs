@@ -79,8 +79,11 @@ pub struct IndexArgs {
     /// Largest record (line, CSV row or file) accepted, in bytes.
     #[arg(long, default_value_t = crate::ingest::DEFAULT_MAX_RECORD_BYTES)]
     pub max_record_bytes: usize,
-    /// Commit after this many added articles.
-    #[arg(long, default_value_t = 50_000)]
+    /// Commit after this many added articles (and at the end). Each commit
+    /// makes new segments that tantivy merges once there are 8, so fewer
+    /// commits mean less merging; an interrupted run redoes at most this
+    /// many articles.
+    #[arg(long, default_value_t = 250_000)]
     pub commit_every: u64,
     /// Indexing memory budget in MB.
     #[arg(long, default_value_t = 256)]
