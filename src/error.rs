@@ -30,13 +30,14 @@ pub enum Error {
     NoIndex(PathBuf),
     /// The index was built by another schema version.
     #[error(
-        "the index at {path} has schema version {found}, this newsdex reads version {expected}; \
+        "the index at {path} has schema version {found}, this newsdex reads versions {oldest} to {newest}; \
          rebuild it: `newsdex index --index {path} --rebuild PATH...` with the original inputs"
     )]
     SchemaVersion {
         path: PathBuf,
         found: u32,
-        expected: u32,
+        oldest: u32,
+        newest: u32,
     },
     /// The index metadata file is unreadable.
     #[error("{path}: damaged index metadata ({reason}); rebuild the index with --rebuild")]

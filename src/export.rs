@@ -2,6 +2,7 @@
 //! TSV or JSON lines over any `impl Write`, one hit at a time. Used by
 //! `newsdex export` (every hit, streamed) and by `search --format csv|jsonl`.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde_json::{Map, Value};
@@ -60,21 +61,22 @@ pub fn parse_columns(spec: Option<&str>) -> Result<Vec<&'static str>> {
 /// Separator of multi-valued fields in CSV and TSV.
 pub const JOIN: &str = "; ";
 
-fn text_value(hit: &Hit, column: &str) -> String {
+fn text_value<'a>(hit: &'a Hit, column: &str) -> Cow<'a, str> {
+    let opt = |v: &'a Option<String>| Cow::Borrowed(v.as_deref().unwrap_or(""));
     match column {
-        "id" => hit.id.clone(),
-        "score" => format_score(hit.score),
-        "rank" => hit.rank.to_string(),
-        "date" => hit.date.clone().unwrap_or_default(),
-        "source" => hit.source.clone().unwrap_or_default(),
-        "title" => hit.title.clone(),
-        "url" => hit.url.clone().unwrap_or_default(),
-        "category" => hit.category.clone().unwrap_or_default(),
-        "snippet" => hit.snippet.clone(),
-        "body" => hit.body.clone(),
+        "id" => Cow::Borrowed(&hit.id),
+        "score" => Cow::Owned(format_score(hit.score)),
+        "rank" => Cow::Owned(hit.rank.to_string()),
+        "date" => opt(&hit.date),
+        "source" => opt(&hit.source),
+        "title" => Cow::Borrowed(&hit.title),
+        "url" => opt(&hit.url),
+        "category" => opt(&hit.category),
+        "snippet" => Cow::Borrowed(&hit.snippet),
+        "body" => Cow::Borrowed(&hit.body),
         other => match EntityType::from_name(other) {
-            Some(t) => hit.entities.of(t).join(JOIN),
-            None => String::new(),
+            Some(t) => Cow::Owned(hit.entities.of(t).join(JOIN)),
+            None => Cow::Borrowed(""),
         },
     }
 }
@@ -96,7 +98,7 @@ fn json_value(hit: &Hit, column: &str) -> Value {
         "category" => opt(&hit.category),
         other => match EntityType::from_name(other) {
             Some(t) => Value::from(hit.entities.of(t).to_vec()),
-            None => Value::String(text_value(hit, other)),
+            None => Value::String(text_value(hit, other).into_owned()),
         },
     }
 }
@@ -155,21 +157,22 @@ impl<W: Write> RowWriter<W> {
         match self.format {
             Format::Csv | Format::Tsv => {
                 let tsv = self.format == Format::Tsv;
-                let row: Vec<String> = self
+                let row: Vec<Cow<'_, str>> = self
                     .columns
                     .iter()
                     .map(|c| {
                         let v = text_value(hit, c);
                         // TSV cannot hold tabs or line ends in a field.
-                        if tsv {
-                            v.replace(['\t', '\n', '\r'], " ")
+                        if tsv && v.contains(['\t', '\n', '\r']) {
+                            Cow::Owned(v.replace(['\t', '\n', '\r'], " "))
                         } else {
                             v
                         }
                     })
                     .collect();
                 if let Some(c) = self.csv.as_mut() {
-                    c.write_record(&row).map_err(csv_io)?;
+                    c.write_record(row.iter().map(|v| v.as_bytes()))
+                        .map_err(csv_io)?;
                 }
             }
             Format::Jsonl => {

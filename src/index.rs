@@ -67,11 +67,12 @@ impl NewsIndex {
         }
         let meta = read_meta(dir)?;
         let decl = SchemaDecl::embedded();
-        if meta.schema_version != decl.version {
+        if !(SchemaDecl::OLDEST_READABLE..=decl.version).contains(&meta.schema_version) {
             return Err(Error::SchemaVersion {
                 path: dir.to_path_buf(),
                 found: meta.schema_version,
-                expected: decl.version,
+                oldest: SchemaDecl::OLDEST_READABLE,
+                newest: decl.version,
             });
         }
         let index = Index::open_in_dir(dir).map_err(|e| match e {

@@ -69,6 +69,12 @@ pub struct FieldDecl {
 }
 
 impl SchemaDecl {
+    /// The oldest schema version this build still opens, searches and adds
+    /// to (each index keeps the schema it was built with). Version 2 added
+    /// the title column that lets export skip the document store; a
+    /// version 1 index is read through the documents instead.
+    pub const OLDEST_READABLE: u32 = 1;
+
     /// Parses the embedded declaration.
     pub fn embedded() -> &'static SchemaDecl {
         static DECL: std::sync::OnceLock<SchemaDecl> = std::sync::OnceLock::new();

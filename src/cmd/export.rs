@@ -12,7 +12,9 @@ use crate::error::{Error, ExitCode};
 use crate::export::{Format, RowWriter, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
-use crate::search::{HitReader, all_hits};
+use crate::search::{
+    FacetNames, Hit, HitEntities, HitReader, IdReader, RawHit, StrReader, all_hits, facet_names,
+};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
@@ -22,7 +24,7 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let (query, hits) = all_hits(&news, &searcher, &request)?;
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
-    let reader = HitReader::new(&news, &searcher, &*query, snippets)?;
+    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns)?;
     let meta = provenance::record(
         &news,
         &searcher,
@@ -80,12 +82,112 @@ pub fn meta_path(path: &Path) -> std::path::PathBuf {
     name.into()
 }
 
+/// Columns read from fast fields, without the document store.
+const FAST_COLUMNS: &[&str] = &[
+    "id", "score", "rank", "date", "title", "person", "org", "location", "misc",
+];
+
+/// How export reads its rows: from fast fields (id, title, the facet
+/// column) when the columns allow and the index has a title column (schema
+/// version 2), else from each hit's stored document. Stored documents are
+/// compressed in blocks, so reading one costs a block's decompression: 2 s
+/// for 163,591 hits of the 200k benchmark corpus, against 0.2 s from fast
+/// fields.
+enum Rows<'a> {
+    Fast {
+        ids: IdReader,
+        titles: StrReader,
+        facets: Vec<tantivy::fastfield::FacetReader>,
+        names: FacetNames,
+    },
+    Stored(HitReader<'a>),
+}
+
+impl<'a> Rows<'a> {
+    fn new(
+        news: &'a NewsIndex,
+        searcher: &'a tantivy::Searcher,
+        query: &dyn tantivy::query::Query,
+        snippet_chars: usize,
+        columns: &[&str],
+    ) -> anyhow::Result<Rows<'a>> {
+        let titles = StrReader::new(searcher, "title");
+        if columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete() {
+            let facets = searcher
+                .segment_readers()
+                .iter()
+                .map(|s| s.facet_reader("facet"))
+                .collect::<tantivy::Result<Vec<_>>>()?;
+            let names = if columns
+                .iter()
+                .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
+            {
+                facet_names(searcher)?
+            } else {
+                FacetNames::default()
+            };
+            return Ok(Rows::Fast {
+                ids: IdReader::new(searcher),
+                titles,
+                facets,
+                names,
+            });
+        }
+        Ok(Rows::Stored(HitReader::new(
+            news,
+            searcher,
+            query,
+            snippet_chars,
+        )?))
+    }
+
+    fn read(&self, rank: usize, raw: &RawHit) -> anyhow::Result<Hit> {
+        let (ids, titles, facets, names) = match self {
+            Rows::Stored(reader) => return Ok(reader.read(rank, raw)?),
+            Rows::Fast {
+                ids,
+                titles,
+                facets,
+                names,
+            } => (ids, titles, facets, names),
+        };
+        let seg = raw.addr.segment_ord as usize;
+        let mut entities = HitEntities::default();
+        for ord in facets[seg].facet_ords(raw.addr.doc_id) {
+            let Some((root, name)) = names.get(seg, ord) else {
+                continue;
+            };
+            match root {
+                "person" => entities.person.push(name.to_string()),
+                "org" => entities.org.push(name.to_string()),
+                "location" => entities.location.push(name.to_string()),
+                "misc" => entities.misc.push(name.to_string()),
+                _ => {}
+            }
+        }
+        Ok(Hit {
+            rank,
+            score: raw.score,
+            id: ids.id(raw.addr),
+            title: titles.get(raw.addr).unwrap_or_default(),
+            date: raw.date.map(crate::ingest::date::format_rfc3339),
+            source: None,
+            url: None,
+            category: None,
+            snippet: String::new(),
+            entities,
+            highlights: Vec::new(),
+            body: String::new(),
+        })
+    }
+}
+
 fn write_all<W: Write>(
     out: W,
     format: Format,
     columns: Vec<&'static str>,
-    reader: &HitReader<'_>,
-    hits: &[crate::search::RawHit],
+    reader: &Rows<'_>,
+    hits: &[RawHit],
 ) -> anyhow::Result<W> {
     let mut w = RowWriter::new(out, format, columns)?;
     for (i, raw) in hits.iter().enumerate() {

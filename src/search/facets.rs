@@ -36,6 +36,15 @@ pub struct FacetNames {
     segments: Vec<Vec<u32>>,
 }
 
+impl FacetNames {
+    /// The (root, name) of a facet ordinal of segment `segment`.
+    pub fn get(&self, segment: usize, ord: u64) -> Option<(&str, &str)> {
+        let id = *self.segments.get(segment)?.get(ord as usize)?;
+        let (root, name) = self.names.get(id as usize)?;
+        Some((self.roots[*root].as_str(), name.as_str()))
+    }
+}
+
 /// Reads [`FacetNames`]: one pass over each segment's facet dictionary.
 pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
     let mut out = FacetNames::default();

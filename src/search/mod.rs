@@ -374,66 +374,80 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
     }
 }
 
-/// Reads article ids from the id fast field, one column per segment. The
-/// first lookups in a segment go through the column's dictionary one by one
-/// (each costs a block decompression and a new zstd context); after
-/// [`IdReader::EAGER_AFTER`] of them, the segment's whole dictionary is read
-/// once, in order, and kept. (A page of search results needs 10 lookups;
-/// `batch` and tie-breaks need many.)
-pub struct IdReader {
+/// Reads the values of a string fast field (ids, titles), one column per
+/// segment. The first lookups in a segment go through the column's
+/// dictionary one by one (each costs a block decompression and a new zstd
+/// context); after [`StrReader::EAGER_AFTER`] of them, the segment's whole
+/// dictionary is read once, in order, and kept. (A page of search results
+/// needs 10 lookups; `batch`, export and tie-breaks need many.)
+pub struct StrReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
     cache: Vec<std::sync::Mutex<(usize, Option<Vec<String>>)>>,
 }
 
-impl IdReader {
+impl StrReader {
     /// Lookups in one segment before its dictionary is read whole.
     pub const EAGER_AFTER: usize = 32;
 
-    pub fn new(searcher: &Searcher) -> IdReader {
+    /// A reader of `field`; segments without that column read as None.
+    pub fn new(searcher: &Searcher, field: &str) -> StrReader {
         let columns: Vec<_> = searcher
             .segment_readers()
             .iter()
-            .map(|s| s.fast_fields().str("id").ok().flatten())
+            .map(|s| s.fast_fields().str(field).ok().flatten())
             .collect();
         let cache = columns
             .iter()
             .map(|_| std::sync::Mutex::new((0, None)))
             .collect();
-        IdReader { columns, cache }
+        StrReader { columns, cache }
     }
 
-    /// The id of a document.
-    pub fn id(&self, addr: DocAddress) -> String {
+    /// Whether every segment has the column.
+    pub fn complete(&self) -> bool {
+        self.columns.iter().all(Option::is_some)
+    }
+
+    /// The value of a document, if it has one.
+    pub fn get(&self, addr: DocAddress) -> Option<String> {
         let seg = addr.segment_ord as usize;
-        let mut out = String::new();
-        let Some(Some(col)) = self.columns.get(seg) else {
-            return out;
-        };
-        let Some(ord) = col.term_ords(addr.doc_id).next() else {
-            return out;
-        };
+        let col = self.columns.get(seg)?.as_ref()?;
+        let ord = col.term_ords(addr.doc_id).next()?;
         if let Ok(mut slot) = self.cache[seg].lock() {
             if slot.1.is_none() {
                 slot.0 += 1;
                 if slot.0 > Self::EAGER_AFTER {
-                    slot.1 = read_all_terms(col);
+                    slot.1 = read_all_terms(col.dictionary());
                 }
             }
-            if let Some(all) = &slot.1
-                && let Some(id) = all.get(ord as usize)
-            {
-                return id.clone();
+            if let Some(all) = &slot.1 {
+                return all.get(ord as usize).cloned();
             }
         }
-        let _ = col.ord_to_str(ord, &mut out);
-        out
+        let mut out = String::new();
+        col.ord_to_str(ord, &mut out).ok()?;
+        Some(out)
     }
 }
 
-/// Every term of a string column's dictionary, by ordinal.
-fn read_all_terms(col: &tantivy::columnar::StrColumn) -> Option<Vec<String>> {
-    let mut stream = col.dictionary().stream().ok()?;
-    let mut all = Vec::with_capacity(col.dictionary().num_terms());
+/// Reads article ids from the id fast field ([`StrReader`]).
+pub struct IdReader(StrReader);
+
+impl IdReader {
+    pub fn new(searcher: &Searcher) -> IdReader {
+        IdReader(StrReader::new(searcher, "id"))
+    }
+
+    /// The id of a document.
+    pub fn id(&self, addr: DocAddress) -> String {
+        self.0.get(addr).unwrap_or_default()
+    }
+}
+
+/// Every term of a dictionary, by ordinal.
+fn read_all_terms(dict: &tantivy::columnar::Dictionary) -> Option<Vec<String>> {
+    let mut stream = dict.stream().ok()?;
+    let mut all = Vec::with_capacity(dict.num_terms());
     while stream.advance() {
         all.push(String::from_utf8_lossy(stream.key()).into_owned());
     }
@@ -481,7 +495,7 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
     }
 }
 
-/// Entities of a hit, per type.
+/// Entities of a hit, per type, each list in name (byte) order.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct HitEntities {
     pub person: Vec<String>,
@@ -580,6 +594,16 @@ impl<'a> HitReader<'a> {
                 "misc" => entities.misc.push(name),
                 _ => {}
             }
+        }
+        // In name order, as the facet column gives them (export reads them
+        // from there).
+        for names in [
+            &mut entities.person,
+            &mut entities.org,
+            &mut entities.location,
+            &mut entities.misc,
+        ] {
+            names.sort_unstable();
         }
         let (snippet, highlights) = match &self.snippets {
             Some(g) => {

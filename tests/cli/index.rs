@@ -220,7 +220,7 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
     let meta = env.path("idx/newsdex.json");
     let text = std::fs::read_to_string(&meta)
         .unwrap()
-        .replace("\"schema_version\": 1", "\"schema_version\": 0");
+        .replace("\"schema_version\": 2", "\"schema_version\": 0");
     std::fs::write(&meta, text).unwrap();
     let r = env.run(&["search", "oil"]);
     assert_eq!(r.code, 2);
@@ -228,7 +228,7 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
     assert_eq!(
         r.stderr,
         format!(
-            "newsdex: the index at {idx} has schema version 0, this newsdex reads version 1; rebuild it: \
+            "newsdex: the index at {idx} has schema version 0, this newsdex reads versions 1 to 2; rebuild it: \
              `newsdex index --index {idx} --rebuild PATH...` with the original inputs\n"
         )
     );
@@ -238,29 +238,98 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
     assert!(r.stderr.contains("damaged index metadata"), "{}", r.stderr);
 }
 
-/// A tiny index of each schema version is committed; this version must open
-/// and search it.
+/// A tiny index of each schema version is committed; this version must open,
+/// search and export each. Version 1 has no title column, so export reads
+/// its stored documents; version 2 is read from columns: the same rows.
 #[test]
-fn committed_schema_v1_index_opens() {
-    let env = TestEnv::new();
-    let src = fixtures().join("compat/v1");
-    let dst = env.path("idx");
-    std::fs::create_dir_all(&dst).unwrap();
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), dst.join(entry.file_name())).unwrap();
+fn committed_schema_v1_and_v2_indexes_open_search_and_export() {
+    for (version, entities) in [
+        ("v1", ",,,"),
+        ("v2", "Recep Tayyip Erdogan; Vladimir Putin,,Moscow,"),
+    ] {
+        let env = TestEnv::new();
+        let src = fixtures().join("compat").join(version);
+        let dst = env.path("idx");
+        std::fs::create_dir_all(&dst).unwrap();
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), dst.join(entry.file_name())).unwrap();
+        }
+        assert_eq!(articles(&env), 2);
+        let r = env.run(&[
+            "search",
+            "ceasefire",
+            "--format",
+            "jsonl",
+            "--facets",
+            "none",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(r.stdout.contains("\"id\":\"compat-1\""), "{}", r.stdout);
+        let r = env.run(&[
+            "export",
+            "NOT zyzzyva",
+            "--format",
+            "csv",
+            "--fields",
+            "id,rank,date,title,person,org,location,misc",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let org = if version == "v2" {
+            "Bank of England"
+        } else {
+            ""
+        };
+        assert_eq!(
+            r.stdout,
+            format!(
+                "id,rank,date,title,person,org,location,misc\r\n\
+                 compat-1,1,2020-03-05T00:00:00Z,Ceasefire agreed,{entities}\r\n\
+                 compat-2,2,2020-03-06T00:00:00Z,Markets,,{org},,\r\n"
+            ),
+            "{version}"
+        );
     }
-    assert_eq!(articles(&env), 2);
-    let r = env.run(&[
-        "search",
-        "ceasefire",
+}
+
+/// Export reads id, title and entities from columns when it can, and
+/// from stored documents when a column needs them (source here): the
+/// shared columns are the same either way, on every hit of the fixtures.
+#[test]
+fn export_from_columns_equals_export_from_stored_documents() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let cols = "id,score,rank,date,title,person,org,location,misc";
+    let fast = env.run(&[
+        "export",
+        "the OR oil OR putin",
         "--format",
-        "jsonl",
-        "--facets",
-        "none",
+        "csv",
+        "--fields",
+        cols,
     ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.contains("\"id\":\"compat-1\""), "{}", r.stdout);
+    let stored = env.run(&[
+        "export",
+        "the OR oil OR putin",
+        "--format",
+        "csv",
+        "--fields",
+        &format!("{cols},source"),
+    ]);
+    assert_eq!(fast.code, 0, "{}", fast.stderr);
+    let cut = |s: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(s.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().take(9).map(String::from).collect())
+            .collect()
+    };
+    let rows = cut(&fast.stdout);
+    assert!(rows.len() >= 5, "{}", fast.stdout);
+    assert!(
+        rows.iter().any(|r| !r[5].is_empty()),
+        "some hit has persons"
+    );
+    assert_eq!(rows, cut(&stored.stdout));
 }
 
 /// A second writer is refused while the first holds the index; searching
