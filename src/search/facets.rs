@@ -87,8 +87,9 @@ pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
 /// What [`FacetTally`] counts: hits per (root, name).
 #[derive(Debug, Default)]
 pub struct Tally {
-    /// Counted with names read from the segments' dictionaries.
-    by_name: HashMap<(String, String), u64>,
+    /// Counted with names read from the segments' dictionaries: per root
+    /// (as in [`FacetTally::kinds`]), per name.
+    by_name: FxHashMap<String, FxHashMap<String, u64>>,
     /// Counted by [`FacetNames`] number.
     by_id: FxHashMap<u32, u64>,
     names: Option<Arc<FacetNames>>,
@@ -99,10 +100,9 @@ impl Tally {
     fn entries(&self, root: &str) -> Vec<(u64, &str)> {
         let mut all: Vec<(u64, &str)> = self
             .by_name
-            .iter()
-            .filter(|((r, _), _)| r == root)
-            .map(|((_, n), &c)| (c, n.as_str()))
-            .collect();
+            .get(root)
+            .map(|names| names.iter().map(|(n, &c)| (c, n.as_str())).collect())
+            .unwrap_or_default();
         if let Some(names) = &self.names
             && let Some(r) = names.roots.iter().position(|x| x == root)
         {
@@ -183,8 +183,18 @@ impl Collector for FacetTally {
     fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
         let mut all = Tally::default();
         for fruit in fruits {
-            for (key, n) in fruit.by_name {
-                *all.by_name.entry(key).or_default() += n;
+            for (root, names) in fruit.by_name {
+                let into = all.by_name.entry(root).or_default();
+                // Merge the smaller map into the larger.
+                let (mut big, small) = if names.len() > into.len() {
+                    (names, std::mem::take(into))
+                } else {
+                    (std::mem::take(into), names)
+                };
+                for (name, n) in small {
+                    *big.entry(name).or_default() += n;
+                }
+                *into = big;
             }
             for (id, n) in fruit.by_id {
                 *all.by_id.entry(id).or_default() += n;
@@ -240,10 +250,11 @@ impl SegmentCollector for FacetTallySegment {
                 if let [root, name] = facet.to_path()[..]
                     && self.kinds.iter().any(|k| k == root)
                 {
-                    *tally
-                        .by_name
-                        .entry((root.to_string(), name.to_string()))
-                        .or_default() += self.counts[ord as usize] as u64;
+                    let names = match tally.by_name.get_mut(root) {
+                        Some(names) => names,
+                        None => tally.by_name.entry(root.to_string()).or_default(),
+                    };
+                    *names.entry(name.to_string()).or_default() += self.counts[ord as usize] as u64;
                 }
             });
         tally
@@ -264,7 +275,10 @@ mod tests {
             ("person", "d", 1),
             ("org", "x", 9),
         ] {
-            t.by_name.insert((root.into(), name.into()), n);
+            t.by_name
+                .entry(root.into())
+                .or_default()
+                .insert(name.into(), n);
         }
         let names = FacetNames {
             roots: vec!["org".into(), "person".into()],
