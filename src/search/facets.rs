@@ -90,8 +90,8 @@ pub struct Tally {
     /// Counted with names read from the segments' dictionaries: per root
     /// (as in [`FacetTally::kinds`]), per name.
     by_name: FxHashMap<String, FxHashMap<String, u64>>,
-    /// Counted by [`FacetNames`] number.
-    by_id: FxHashMap<u32, u64>,
+    /// Counted by [`FacetNames`] number: (number, count), each number once.
+    by_id: Vec<(u32, u64)>,
     names: Option<Arc<FacetNames>>,
 }
 
@@ -106,7 +106,7 @@ impl Tally {
         if let Some(names) = &self.names
             && let Some(r) = names.roots.iter().position(|x| x == root)
         {
-            all.extend(self.by_id.iter().filter_map(|(&id, &c)| {
+            all.extend(self.by_id.iter().filter_map(|&(id, c)| {
                 let (nr, name) = &names.names[id as usize];
                 (*nr == r).then_some((c, name.as_str()))
             }));
@@ -182,6 +182,7 @@ impl Collector for FacetTally {
 
     fn merge_fruits(&self, fruits: Vec<Tally>) -> tantivy::Result<Tally> {
         let mut all = Tally::default();
+        let mut by_id: Vec<Vec<(u32, u64)>> = Vec::new();
         for fruit in fruits {
             for (root, names) in fruit.by_name {
                 let into = all.by_name.entry(root).or_default();
@@ -196,11 +197,27 @@ impl Collector for FacetTally {
                 }
                 *into = big;
             }
-            for (id, n) in fruit.by_id {
-                *all.by_id.entry(id).or_default() += n;
-            }
+            by_id.push(fruit.by_id);
             all.names = all.names.or(fruit.names);
         }
+        by_id.retain(|v| !v.is_empty());
+        all.by_id = match by_id.len() {
+            0 => Vec::new(),
+            1 => by_id.pop().unwrap_or_default(),
+            _ => {
+                // The same name in several segments: add up, by number.
+                let mut flat = by_id.concat();
+                flat.sort_unstable_by_key(|e| e.0);
+                let mut merged: Vec<(u32, u64)> = Vec::with_capacity(flat.len());
+                for (id, n) in flat {
+                    match merged.last_mut() {
+                        Some(last) if last.0 == id => last.1 += n,
+                        _ => merged.push((id, n)),
+                    }
+                }
+                merged
+            }
+        };
         Ok(all)
     }
 }
@@ -226,7 +243,9 @@ impl SegmentCollector for FacetTallySegment {
             for &ord in &self.seen {
                 let id = table[ord as usize];
                 if id != u32::MAX && wanted[names.names[id as usize].0] {
-                    *tally.by_id.entry(id).or_default() += self.counts[ord as usize] as u64;
+                    // Each number once per segment: a segment's ordinals
+                    // name distinct facets.
+                    tally.by_id.push((id, self.counts[ord as usize] as u64));
                 }
             }
             tally.names = Some(names.clone());
@@ -285,7 +304,7 @@ mod tests {
             names: vec![(1, "aa".into()), (1, "e".into()), (0, "y".into())],
             segments: Vec::new(),
         };
-        t.by_id.extend([(0, 3), (1, 7), (2, 4)]);
+        t.by_id = vec![(0, 3), (1, 7), (2, 4)];
         t.names = Some(Arc::new(names));
         let top = |k| top_facets(&t, "person", k);
         let want = [("e", 7), ("c", 5), ("a", 3), ("aa", 3), ("b", 3), ("d", 1)];
