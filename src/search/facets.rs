@@ -321,4 +321,44 @@ mod tests {
         assert_eq!(t.distinct("org"), 2);
         assert_eq!(t.distinct("misc"), 0);
     }
+
+    #[test]
+    fn counts_from_several_segments_add_up() {
+        let names = Arc::new(FacetNames {
+            roots: vec!["person".into()],
+            names: vec![(0, "a".into()), (0, "b".into()), (0, "c".into())],
+            segments: Vec::new(),
+        });
+        let fruit = |by_id: Vec<(u32, u64)>, by_name: &[(&str, u64)]| {
+            let mut t = Tally {
+                by_id,
+                names: Some(names.clone()),
+                ..Tally::default()
+            };
+            for (n, c) in by_name {
+                t.by_name
+                    .entry("person".into())
+                    .or_default()
+                    .insert(n.to_string(), *c);
+            }
+            t
+        };
+        let tally = FacetTally {
+            kinds: vec!["person".into()],
+            names: Some(names.clone()),
+        };
+        let merged = tally
+            .merge_fruits(vec![
+                fruit(vec![(2, 1), (0, 4)], &[("x", 1)]),
+                fruit(vec![], &[("x", 2), ("y", 1)]),
+                fruit(vec![(0, 1), (1, 6)], &[]),
+            ])
+            .unwrap();
+        assert_eq!(
+            top_facets(&merged, "person", 10),
+            [("b", 6), ("a", 5), ("x", 3), ("c", 1), ("y", 1)]
+                .map(|(n, c)| (n.to_string(), c))
+                .to_vec()
+        );
+    }
 }
