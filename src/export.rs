@@ -2,10 +2,7 @@
 //! TSV or JSON lines over any `impl Write`, one hit at a time. Used by
 //! `newsdex export` (every hit, streamed) and by `search --format csv|jsonl`.
 
-use std::borrow::Cow;
 use std::io::Write;
-
-use serde_json::{Map, Value};
 
 use crate::analyze::EntityType;
 use crate::error::{Error, Result};
@@ -61,46 +58,53 @@ pub fn parse_columns(spec: Option<&str>) -> Result<Vec<&'static str>> {
 /// Separator of multi-valued fields in CSV and TSV.
 pub const JOIN: &str = "; ";
 
-fn text_value<'a>(hit: &'a Hit, column: &str) -> Cow<'a, str> {
-    let opt = |v: &'a Option<String>| Cow::Borrowed(v.as_deref().unwrap_or(""));
-    match column {
-        "id" => Cow::Borrowed(&hit.id),
-        "score" => Cow::Owned(format_score(hit.score)),
-        "rank" => Cow::Owned(hit.rank.to_string()),
-        "date" => opt(&hit.date),
-        "source" => opt(&hit.source),
-        "title" => Cow::Borrowed(&hit.title),
-        "url" => opt(&hit.url),
-        "category" => opt(&hit.category),
-        "snippet" => Cow::Borrowed(&hit.snippet),
-        "body" => Cow::Borrowed(&hit.body),
-        other => match EntityType::from_name(other) {
-            Some(t) => Cow::Owned(hit.entities.of(t).join(JOIN)),
-            None => Cow::Borrowed(""),
-        },
-    }
+/// One value of a row, borrowed from wherever the row was read (a [`Hit`],
+/// or fast fields in `newsdex export`).
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    /// Text that is always there (id, title, snippet, body).
+    Text(&'a str),
+    /// Text that may be missing (date, source, url, category): empty in
+    /// CSV and TSV, null in JSON.
+    Maybe(Option<&'a str>),
+    Score(f32),
+    Rank(usize),
+    /// Names (entity columns): joined by [`JOIN`] in CSV and TSV, an array
+    /// in JSON.
+    Names(&'a [&'a str]),
+}
+
+/// The cells of a hit, for `columns`; `names` holds the entity lists the
+/// cells borrow.
+pub fn hit_cells<'a>(
+    hit: &'a Hit,
+    columns: &[&str],
+    names: &'a [Vec<&'a str>; 4],
+) -> Vec<Cell<'a>> {
+    columns
+        .iter()
+        .map(|c| match *c {
+            "id" => Cell::Text(&hit.id),
+            "score" => Cell::Score(hit.score),
+            "rank" => Cell::Rank(hit.rank),
+            "date" => Cell::Maybe(hit.date.as_deref()),
+            "source" => Cell::Maybe(hit.source.as_deref()),
+            "title" => Cell::Text(&hit.title),
+            "url" => Cell::Maybe(hit.url.as_deref()),
+            "category" => Cell::Maybe(hit.category.as_deref()),
+            "snippet" => Cell::Text(&hit.snippet),
+            "body" => Cell::Text(&hit.body),
+            other => match EntityType::from_name(other) {
+                Some(t) => Cell::Names(&names[t as usize]),
+                None => Cell::Text(""),
+            },
+        })
+        .collect()
 }
 
 /// Scores with four decimals, as shown everywhere.
 pub fn format_score(s: f32) -> String {
     format!("{s:.4}")
-}
-
-fn json_value(hit: &Hit, column: &str) -> Value {
-    let opt = |v: &Option<String>| v.clone().map_or(Value::Null, Value::String);
-    match column {
-        "score" => serde_json::Number::from_f64(((hit.score as f64) * 1e4).round() / 1e4)
-            .map_or(Value::Null, Value::Number),
-        "rank" => Value::from(hit.rank),
-        "date" => opt(&hit.date),
-        "source" => opt(&hit.source),
-        "url" => opt(&hit.url),
-        "category" => opt(&hit.category),
-        other => match EntityType::from_name(other) {
-            Some(t) => Value::from(hit.entities.of(t).to_vec()),
-            None => Value::String(text_value(hit, other).into_owned()),
-        },
-    }
 }
 
 /// Writes hits as rows of the chosen columns.
@@ -109,6 +113,8 @@ pub struct RowWriter<W: Write> {
     columns: Vec<&'static str>,
     csv: Option<csv::Writer<W>>,
     plain: Option<W>,
+    /// Reused for cells that are formatted (scores, ranks, name lists).
+    buf: String,
 }
 
 impl<W: Write> RowWriter<W> {
@@ -138,12 +144,14 @@ impl<W: Write> RowWriter<W> {
                         .from_writer(out),
                 ),
                 plain: None,
+                buf: String::new(),
             },
             Format::Jsonl => RowWriter {
                 format,
                 columns,
                 csv: None,
                 plain: Some(out),
+                buf: String::new(),
             },
         };
         if let Some(c) = w.csv.as_mut() {
@@ -154,37 +162,73 @@ impl<W: Write> RowWriter<W> {
 
     /// Writes one hit.
     pub fn write(&mut self, hit: &Hit) -> std::io::Result<()> {
-        match self.format {
-            Format::Csv | Format::Tsv => {
-                let tsv = self.format == Format::Tsv;
-                let row: Vec<Cow<'_, str>> = self
-                    .columns
-                    .iter()
-                    .map(|c| {
-                        let v = text_value(hit, c);
-                        // TSV cannot hold tabs or line ends in a field.
-                        if tsv && v.contains(['\t', '\n', '\r']) {
-                            Cow::Owned(v.replace(['\t', '\n', '\r'], " "))
-                        } else {
-                            v
+        let e = &hit.entities;
+        let names = [&e.person, &e.org, &e.location, &e.misc]
+            .map(|v| v.iter().map(String::as_str).collect::<Vec<&str>>());
+        let cells = hit_cells(hit, &self.columns, &names);
+        self.write_cells(&cells)
+    }
+
+    /// Writes one row, one cell per column.
+    pub fn write_cells(&mut self, cells: &[Cell<'_>]) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        let buf = &mut self.buf;
+        if let Some(c) = self.csv.as_mut() {
+            let tsv = self.format == Format::Tsv;
+            for cell in cells {
+                buf.clear();
+                let text: &str = match *cell {
+                    Cell::Text(s) => s,
+                    Cell::Maybe(s) => s.unwrap_or(""),
+                    Cell::Score(x) => {
+                        let _ = write!(buf, "{x:.4}");
+                        buf
+                    }
+                    Cell::Rank(r) => {
+                        let _ = write!(buf, "{r}");
+                        buf
+                    }
+                    Cell::Names(names) => {
+                        for (i, n) in names.iter().enumerate() {
+                            if i > 0 {
+                                buf.push_str(JOIN);
+                            }
+                            buf.push_str(n);
                         }
-                    })
-                    .collect();
-                if let Some(c) = self.csv.as_mut() {
-                    c.write_record(row.iter().map(|v| v.as_bytes()))
+                        buf
+                    }
+                };
+                // TSV cannot hold tabs or line ends in a field.
+                if tsv && text.contains(['\t', '\n', '\r']) {
+                    c.write_field(text.replace(['\t', '\n', '\r'], " "))
                         .map_err(csv_io)?;
+                } else {
+                    c.write_field(text).map_err(csv_io)?;
                 }
             }
-            Format::Jsonl => {
-                let mut obj = Map::new();
-                for c in &self.columns {
-                    obj.insert(c.to_string(), json_value(hit, c));
+            c.write_record(None::<&[u8]>).map_err(csv_io)?;
+        } else if let Some(w) = self.plain.as_mut() {
+            w.write_all(b"{")?;
+            for (i, (column, cell)) in self.columns.iter().zip(cells).enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
                 }
-                if let Some(w) = self.plain.as_mut() {
-                    serde_json::to_writer(&mut *w, &Value::Object(obj))?;
-                    w.write_all(b"\n")?;
+                serde_json::to_writer(&mut *w, column)?;
+                w.write_all(b":")?;
+                match *cell {
+                    Cell::Text(s) | Cell::Maybe(Some(s)) => serde_json::to_writer(&mut *w, s)?,
+                    Cell::Maybe(None) => w.write_all(b"null")?,
+                    Cell::Score(x) => {
+                        match serde_json::Number::from_f64(((x as f64) * 1e4).round() / 1e4) {
+                            Some(n) => serde_json::to_writer(&mut *w, &n)?,
+                            None => w.write_all(b"null")?,
+                        }
+                    }
+                    Cell::Rank(r) => serde_json::to_writer(&mut *w, &r)?,
+                    Cell::Names(names) => serde_json::to_writer(&mut *w, names)?,
                 }
             }
+            w.write_all(b"}\n")?;
         }
         Ok(())
     }

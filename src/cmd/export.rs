@@ -7,14 +7,14 @@ use std::path::Path;
 
 use anyhow::Context;
 
+use crate::analyze::EntityType;
 use crate::cli::ExportArgs;
 use crate::error::{Error, ExitCode};
+use crate::export::Cell;
 use crate::export::{Format, RowWriter, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
-use crate::search::{
-    FacetNames, Hit, HitEntities, HitReader, IdReader, RawHit, StrReader, all_hits, facet_names,
-};
+use crate::search::{FacetNames, HitReader, IdReader, RawHit, StrReader, all_hits, facet_names};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
@@ -141,9 +141,16 @@ impl<'a> Rows<'a> {
         )?))
     }
 
-    fn read(&self, rank: usize, raw: &RawHit) -> anyhow::Result<Hit> {
+    /// Writes the row of one hit.
+    fn write<W: Write>(
+        &self,
+        w: &mut RowWriter<W>,
+        columns: &[&str],
+        rank: usize,
+        raw: &RawHit,
+    ) -> anyhow::Result<()> {
         let (ids, titles, facets, names) = match self {
-            Rows::Stored(reader) => return Ok(reader.read(rank, raw)?),
+            Rows::Stored(reader) => return Ok(w.write(&reader.read(rank, raw)?)?),
             Rows::Fast {
                 ids,
                 titles,
@@ -152,33 +159,32 @@ impl<'a> Rows<'a> {
             } => (ids, titles, facets, names),
         };
         let seg = raw.addr.segment_ord as usize;
-        let mut entities = HitEntities::default();
+        let mut entities: [Vec<&str>; 4] = Default::default();
         for ord in facets[seg].facet_ords(raw.addr.doc_id) {
-            let Some((root, name)) = names.get(seg, ord) else {
-                continue;
-            };
-            match root {
-                "person" => entities.person.push(name.to_string()),
-                "org" => entities.org.push(name.to_string()),
-                "location" => entities.location.push(name.to_string()),
-                "misc" => entities.misc.push(name.to_string()),
-                _ => {}
+            if let Some((root, name)) = names.get(seg, ord)
+                && let Some(t) = EntityType::from_name(root)
+            {
+                entities[t as usize].push(name);
             }
         }
-        Ok(Hit {
-            rank,
-            score: raw.score,
-            id: ids.id(raw.addr),
-            title: titles.get(raw.addr).unwrap_or_default(),
-            date: raw.date.map(crate::ingest::date::format_rfc3339),
-            source: None,
-            url: None,
-            category: None,
-            snippet: String::new(),
-            entities,
-            highlights: Vec::new(),
-            body: String::new(),
-        })
+        let id = ids.get(raw.addr).unwrap_or_default();
+        let title = titles.get(raw.addr).unwrap_or_default();
+        let date = raw.date.map(crate::ingest::date::format_rfc3339);
+        let cells: Vec<Cell<'_>> = columns
+            .iter()
+            .map(|c| match *c {
+                "id" => Cell::Text(&id),
+                "score" => Cell::Score(raw.score),
+                "rank" => Cell::Rank(rank),
+                "date" => Cell::Maybe(date.as_deref()),
+                "title" => Cell::Text(&title),
+                other => match EntityType::from_name(other) {
+                    Some(t) => Cell::Names(&entities[t as usize]),
+                    None => Cell::Text(""),
+                },
+            })
+            .collect();
+        Ok(w.write_cells(&cells)?)
     }
 }
 
@@ -189,10 +195,9 @@ fn write_all<W: Write>(
     reader: &Rows<'_>,
     hits: &[RawHit],
 ) -> anyhow::Result<W> {
-    let mut w = RowWriter::new(out, format, columns)?;
+    let mut w = RowWriter::new(out, format, columns.clone())?;
     for (i, raw) in hits.iter().enumerate() {
-        let hit = reader.read(i + 1, raw)?;
-        w.write(&hit)?;
+        reader.write(&mut w, &columns, i + 1, raw)?;
     }
     Ok(w.finish()?)
 }

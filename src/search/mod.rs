@@ -382,7 +382,8 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
 /// needs 10 lookups; `batch`, export and tie-breaks need many.)
 pub struct StrReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
-    cache: Vec<std::sync::Mutex<(usize, Option<Vec<String>>)>>,
+    lookups: Vec<std::sync::atomic::AtomicUsize>,
+    all: Vec<std::sync::OnceLock<Option<Vec<String>>>>,
 }
 
 impl StrReader {
@@ -396,11 +397,11 @@ impl StrReader {
             .iter()
             .map(|s| s.fast_fields().str(field).ok().flatten())
             .collect();
-        let cache = columns
-            .iter()
-            .map(|_| std::sync::Mutex::new((0, None)))
-            .collect();
-        StrReader { columns, cache }
+        StrReader {
+            lookups: columns.iter().map(|_| Default::default()).collect(),
+            all: columns.iter().map(|_| Default::default()).collect(),
+            columns,
+        }
     }
 
     /// Whether every segment has the column.
@@ -409,24 +410,28 @@ impl StrReader {
     }
 
     /// The value of a document, if it has one.
-    pub fn get(&self, addr: DocAddress) -> Option<String> {
+    pub fn get(&self, addr: DocAddress) -> Option<std::borrow::Cow<'_, str>> {
+        use std::borrow::Cow;
         let seg = addr.segment_ord as usize;
         let col = self.columns.get(seg)?.as_ref()?;
-        let ord = col.term_ords(addr.doc_id).next()?;
-        if let Ok(mut slot) = self.cache[seg].lock() {
-            if slot.1.is_none() {
-                slot.0 += 1;
-                if slot.0 > Self::EAGER_AFTER {
-                    slot.1 = read_all_terms(col.dictionary());
+        let ord = col.term_ords(addr.doc_id).next()? as usize;
+        let all = match self.all[seg].get() {
+            Some(all) => all,
+            None => {
+                let n = self.lookups[seg].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if n >= Self::EAGER_AFTER {
+                    self.all[seg].get_or_init(|| read_all_terms(col.dictionary()))
+                } else {
+                    &None
                 }
             }
-            if let Some(all) = &slot.1 {
-                return all.get(ord as usize).cloned();
-            }
+        };
+        if let Some(all) = all {
+            return all.get(ord).map(|s| Cow::Borrowed(s.as_str()));
         }
         let mut out = String::new();
-        col.ord_to_str(ord, &mut out).ok()?;
-        Some(out)
+        col.ord_to_str(ord as u64, &mut out).ok()?;
+        Some(Cow::Owned(out))
     }
 }
 
@@ -440,7 +445,12 @@ impl IdReader {
 
     /// The id of a document.
     pub fn id(&self, addr: DocAddress) -> String {
-        self.0.get(addr).unwrap_or_default()
+        self.0.get(addr).map(|c| c.into_owned()).unwrap_or_default()
+    }
+
+    /// The id of a document, borrowed once the segment's ids are read.
+    pub fn get(&self, addr: DocAddress) -> Option<std::borrow::Cow<'_, str>> {
+        self.0.get(addr)
     }
 }
 
@@ -481,8 +491,10 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
             j += 1;
         }
         if j - i > 1 {
-            let mut run: Vec<(String, RawHit)> =
-                hits[i..j].iter().map(|h| (ids.id(h.addr), *h)).collect();
+            let mut run: Vec<(std::borrow::Cow<'_, str>, RawHit)> = hits[i..j]
+                .iter()
+                .map(|h| (ids.get(h.addr).unwrap_or_default(), *h))
+                .collect();
             run.sort_by(|a, b| a.0.cmp(&b.0));
             for (k, (_, h)) in run.into_iter().enumerate() {
                 hits[i + k] = h;
