@@ -195,6 +195,17 @@ pub struct RawHit {
     pub addr: DocAddress,
 }
 
+/// A document's date (UTC seconds) from a segment's date column.
+fn date_of(
+    dates: &Option<tantivy::columnar::Column<tantivy::DateTime>>,
+    doc: DocId,
+) -> Option<i64> {
+    dates
+        .as_ref()
+        .and_then(|c| c.first(doc))
+        .map(|d| d.into_timestamp_secs())
+}
+
 /// Collects every hit with its score and date.
 pub struct AllHits {
     pub scoring: bool,
@@ -235,14 +246,9 @@ impl SegmentCollector for AllHitsSegment {
     type Fruit = Vec<RawHit>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
-        let date = self
-            .dates
-            .as_ref()
-            .and_then(|c| c.first(doc))
-            .map(|d| d.into_timestamp_secs());
         self.hits.push(RawHit {
             score,
-            date,
+            date: date_of(&self.dates, doc),
             addr: DocAddress::new(self.ord, doc),
         });
     }
@@ -341,11 +347,7 @@ impl SegmentCollector for TopHitsSegment {
             .iter()
             .map(|&(score, doc)| RawHit {
                 score,
-                date: self
-                    .dates
-                    .as_ref()
-                    .and_then(|c| c.first(doc))
-                    .map(|d| d.into_timestamp_secs()),
+                date: date_of(&self.dates, doc),
                 addr: DocAddress::new(self.ord, doc),
             })
             .collect();
