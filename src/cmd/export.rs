@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use tantivy::tokenizer::MAX_TOKEN_LEN;
 
 use crate::analyze::EntityType;
 use crate::cli::ExportArgs;
@@ -91,16 +92,20 @@ const FAST_COLUMNS: &[&str] = &[
 /// column) when the columns allow and the index has a title column (schema
 /// version 2), else from each hit's stored document. Stored documents are
 /// compressed in blocks, so reading one costs a block's decompression: 2 s
-/// for 163,591 hits of the 200k benchmark corpus, against 0.2 s from fast
+/// for 163,591 hits of the 200k benchmark corpus, against 0.5 s from fast
 /// fields.
-enum Rows<'a> {
-    Fast {
-        ids: IdReader,
-        titles: StrReader,
-        facets: Vec<tantivy::fastfield::FacetReader>,
-        names: FacetNames,
-    },
-    Stored(HitReader<'a>),
+struct Rows<'a> {
+    /// Stored documents: every row without `fast`; with it, titles the
+    /// column may have cut ([`MAX_TOKEN_LEN`]).
+    stored: HitReader<'a>,
+    fast: Option<FastColumns>,
+}
+
+struct FastColumns {
+    ids: IdReader,
+    titles: StrReader,
+    facets: Vec<tantivy::fastfield::FacetReader>,
+    names: FacetNames,
 }
 
 impl<'a> Rows<'a> {
@@ -111,34 +116,34 @@ impl<'a> Rows<'a> {
         snippet_chars: usize,
         columns: &[&str],
     ) -> anyhow::Result<Rows<'a>> {
+        let stored = HitReader::new(news, searcher, query, snippet_chars)?;
         let titles = StrReader::new(searcher, "title");
-        if columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete() {
-            let facets = searcher
-                .segment_readers()
-                .iter()
-                .map(|s| s.facet_reader("facet"))
-                .collect::<tantivy::Result<Vec<_>>>()?;
-            let names = if columns
-                .iter()
-                .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
-            {
-                facet_names(searcher)?
-            } else {
-                FacetNames::default()
-            };
-            return Ok(Rows::Fast {
-                ids: IdReader::new(searcher),
-                titles,
-                facets,
-                names,
-            });
+        if !(columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete()) {
+            return Ok(Rows { stored, fast: None });
         }
-        Ok(Rows::Stored(HitReader::new(
-            news,
-            searcher,
-            query,
-            snippet_chars,
-        )?))
+        let facets = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.facet_reader("facet"))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let names = if columns
+            .iter()
+            .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
+        {
+            facet_names(searcher)?
+        } else {
+            FacetNames::default()
+        };
+        let fast = FastColumns {
+            ids: IdReader::new(searcher),
+            titles,
+            facets,
+            names,
+        };
+        Ok(Rows {
+            stored,
+            fast: Some(fast),
+        })
     }
 
     /// Writes the row of one hit.
@@ -149,14 +154,14 @@ impl<'a> Rows<'a> {
         rank: usize,
         raw: &RawHit,
     ) -> anyhow::Result<()> {
-        let (ids, titles, facets, names) = match self {
-            Rows::Stored(reader) => return Ok(w.write(&reader.read(rank, raw)?)?),
-            Rows::Fast {
-                ids,
-                titles,
-                facets,
-                names,
-            } => (ids, titles, facets, names),
+        let Some(FastColumns {
+            ids,
+            titles,
+            facets,
+            names,
+        }) = &self.fast
+        else {
+            return Ok(w.write(&self.stored.read(rank, raw)?)?);
         };
         let seg = raw.addr.segment_ord as usize;
         let mut entities: [Vec<&str>; 4] = Default::default();
@@ -168,7 +173,11 @@ impl<'a> Rows<'a> {
             }
         }
         let id = ids.get(raw.addr).unwrap_or_default();
-        let title = titles.get(raw.addr).unwrap_or_default();
+        let mut title = titles.get(raw.addr).unwrap_or_default();
+        if title.len() >= MAX_TOKEN_LEN {
+            // Column values are cut there; the stored title is whole.
+            title = self.stored.read(rank, raw)?.title.into();
+        }
         let date = raw.date.map(crate::ingest::date::format_rfc3339);
         let cells: Vec<Cell<'_>> = columns
             .iter()

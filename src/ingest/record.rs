@@ -231,6 +231,10 @@ pub fn parse_record(
     Ok((article, warnings))
 }
 
+/// The longest id taken: ids are index terms and column values, which
+/// tantivy cuts at 65,530 bytes; upserts need them whole.
+pub const MAX_ID_BYTES: usize = 1024;
+
 fn fill(
     fields: &Fields<'_>,
     map: &FieldMap,
@@ -287,7 +291,15 @@ fn fill(
         };
         let Some(text) = text else { continue };
         match *name {
-            "id" => a.id = text.trim().to_string(),
+            "id" => {
+                a.id = text.trim().to_string();
+                if a.id.len() > MAX_ID_BYTES {
+                    return Err(format!(
+                        "{label}: expected an id of at most {MAX_ID_BYTES} bytes, found {} bytes",
+                        a.id.len()
+                    ));
+                }
+            }
             "title" => a.title = text,
             "body" => a.body = text,
             "date" => {
@@ -403,6 +415,13 @@ mod tests {
             json(r#"{"id":"x","title":"","body":"  "}"#).unwrap_err(),
             "no text: title and body are both missing or empty"
         );
+        let long = format!(r#"{{"id":"{}","body":"b"}}"#, "i".repeat(1025));
+        assert_eq!(
+            json(&long).unwrap_err(),
+            "field id: expected an id of at most 1024 bytes, found 1025 bytes"
+        );
+        let ok = format!(r#"{{"id":"{}","body":"b"}}"#, "i".repeat(1024));
+        assert_eq!(json(&ok).unwrap().0.id.len(), 1024);
         assert!(
             json(r#"{"id":"x","body":"abc"#)
                 .unwrap_err()

@@ -299,6 +299,14 @@ fn committed_schema_v1_and_v2_indexes_open_search_and_export() {
 fn export_from_columns_equals_export_from_stored_documents() {
     let env = TestEnv::new();
     env.index_fixtures();
+    // A title longer than a column value can be (tantivy cuts at 65,530
+    // bytes): export reads that one from the stored document.
+    let long = format!(
+        "{{\"id\":\"long\",\"title\":\"Oil {} end\",\"body\":\"oil\"}}\n",
+        "x".repeat(70_000)
+    );
+    let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &long);
+    assert_eq!(r.code, 0, "{}", r.stderr);
     let cols = "id,score,rank,date,title,person,org,location,misc";
     let fast = env.run(&[
         "export",
@@ -325,6 +333,10 @@ fn export_from_columns_equals_export_from_stored_documents() {
     };
     let rows = cut(&fast.stdout);
     assert!(rows.len() >= 5, "{}", fast.stdout);
+    assert!(
+        rows.iter().any(|r| r[4].len() == 70_008),
+        "the long title is whole"
+    );
     assert!(
         rows.iter().any(|r| !r[5].is_empty()),
         "some hit has persons"
