@@ -165,7 +165,11 @@ impl Collector for FacetTally {
     ) -> tantivy::Result<FacetTallySegment> {
         let reader = segment.facet_reader("facet")?;
         Ok(FacetTallySegment {
-            counts: vec![0; reader.num_facets()],
+            counts: if self.kinds.is_empty() {
+                Vec::new()
+            } else {
+                vec![0; reader.num_facets()]
+            },
             seen: Vec::new(),
             reader,
             kinds: self.kinds.clone(),
@@ -226,6 +230,9 @@ impl SegmentCollector for FacetTallySegment {
     type Fruit = Tally;
 
     fn collect(&mut self, doc: DocId, _score: Score) {
+        if self.kinds.is_empty() {
+            return;
+        }
         for ord in self.reader.facet_ords(doc) {
             if let Some(c) = self.counts.get_mut(ord as usize) {
                 if *c == 0 {
