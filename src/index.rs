@@ -59,6 +59,9 @@ fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
     std::fs::rename(&tmp, &path).map_err(|e| Error::io(&path, e))
 }
 
+/// Segments with more documents than this are not merged further.
+const MERGE_MAX_DOCS: usize = 100_000;
+
 impl NewsIndex {
     /// Opens an existing index, checking its schema version.
     pub fn open(dir: &Path) -> Result<NewsIndex> {
@@ -245,6 +248,13 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
             TantivyError::LockFailure(..) => Error::Locked(config.dir.clone()),
             other => Error::Tantivy(other),
         })?;
+    // Segments of a bulk run (a commit's worth per thread, or a memory
+    // budget's) are left as they are; smaller ones, as incremental runs
+    // make, are merged. Merging a million articles' segments at the end
+    // of a run took 20% of its time and 1.1 GB more peak memory.
+    let mut merge_policy = tantivy::merge_policy::LogMergePolicy::default();
+    merge_policy.set_max_docs_before_merge(MERGE_MAX_DOCS);
+    writer.set_merge_policy(Box::new(merge_policy));
     // The analysis settings are part of each record's hash: a new model or
     // alias table re-indexes records even if their text is the same.
     let fingerprint = format!(

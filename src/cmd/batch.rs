@@ -91,7 +91,11 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
-    let ids = IdReader::new(&searcher);
+    // Every hit written needs its id.
+    let ids = IdReader::expecting(
+        &searcher,
+        queries.len().saturating_mul(a.limit.unwrap_or(usize::MAX)),
+    );
     let template = Request {
         recency: a
             .recency

@@ -379,17 +379,22 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
 /// Reads the values of a string fast field (ids, titles), one column per
 /// segment. The first lookups in a segment go through the column's
 /// dictionary one by one (each costs a block decompression and a new zstd
-/// context); after [`StrReader::EAGER_AFTER`] of them, the segment's whole
-/// dictionary is read once, in order, and kept. (A page of search results
-/// needs 10 lookups; `batch`, export and tie-breaks need many.)
+/// context, ~15 us); after [`StrReader::EAGER_AFTER`] of them, or one per
+/// 256 terms in big segments (reading a term in a whole pass costs ~60 ns),
+/// the segment's whole dictionary is read once, in order, and kept. (A page
+/// of search results needs 10 lookups; `batch`, export and tie-breaks need
+/// many.)
 pub struct StrReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
     lookups: Vec<std::sync::atomic::AtomicUsize>,
     all: Vec<std::sync::OnceLock<Option<Vec<String>>>>,
+    /// Read every dictionary whole at its first lookup.
+    eager: bool,
 }
 
 impl StrReader {
-    /// Lookups in one segment before its dictionary is read whole.
+    /// Lookups in one segment before its dictionary is read whole (at
+    /// least; big segments wait for one per 256 terms).
     pub const EAGER_AFTER: usize = 32;
 
     /// A reader of `field`; segments without that column read as None.
@@ -403,7 +408,22 @@ impl StrReader {
             lookups: columns.iter().map(|_| Default::default()).collect(),
             all: columns.iter().map(|_| Default::default()).collect(),
             columns,
+            eager: false,
         }
+    }
+
+    /// A reader for about `lookups` lookups in all: when that is more than
+    /// a whole pass over the dictionaries costs, they are read at once.
+    pub fn expecting(searcher: &Searcher, field: &str, lookups: usize) -> StrReader {
+        let mut r = StrReader::new(searcher, field);
+        let terms: usize = r
+            .columns
+            .iter()
+            .flatten()
+            .map(|c| c.dictionary().num_terms())
+            .sum();
+        r.eager = lookups >= terms / 256;
+        r
     }
 
     /// Whether every segment has the column.
@@ -421,7 +441,7 @@ impl StrReader {
             Some(all) => all,
             None => {
                 let n = self.lookups[seg].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if n >= Self::EAGER_AFTER {
+                if self.eager || n >= Self::EAGER_AFTER.max(col.dictionary().num_terms() / 256) {
                     self.all[seg].get_or_init(|| read_all_terms(col.dictionary()))
                 } else {
                     &None
@@ -443,6 +463,11 @@ pub struct IdReader(StrReader);
 impl IdReader {
     pub fn new(searcher: &Searcher) -> IdReader {
         IdReader(StrReader::new(searcher, "id"))
+    }
+
+    /// See [`StrReader::expecting`].
+    pub fn expecting(searcher: &Searcher, lookups: usize) -> IdReader {
+        IdReader(StrReader::expecting(searcher, "id", lookups))
     }
 
     /// The id of a document.
