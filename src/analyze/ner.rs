@@ -263,27 +263,41 @@ pub fn is_caps_sentence(words: &[&str]) -> bool {
 /// shapes, affixes, clusters, casing) and the weight sums of their features
 /// ([`PartSums`]), kept across the documents one thread tags: news repeats
 /// its vocabulary, so most words are looked up, not worked out again.
-/// Bounded: emptied when it reaches [`WordCache::MAX_WORDS`] words.
-#[derive(Default)]
+/// Bounded: emptied, between documents, when it would pass its word limit
+/// ([`WordCache::MAX_WORDS`] by default).
 pub struct WordCache {
     slots: rustc_hash::FxHashMap<Box<str>, u32>,
     lexical: Vec<TokenInfo>,
     /// One per weights table (first and second pass).
     pub parts: [PartSums; 2],
+    max_words: usize,
+}
+
+impl Default for WordCache {
+    fn default() -> Self {
+        WordCache::with_max_words(WordCache::MAX_WORDS)
+    }
 }
 
 impl WordCache {
-    /// At most this many words are kept (with both passes' sums, at most
-    /// about 200 MB).
-    pub const MAX_WORDS: usize = 1 << 18;
+    /// At most this many words are kept by default (with both passes'
+    /// sums, some 50 MB per tagging thread).
+    pub const MAX_WORDS: usize = 1 << 16;
+
+    /// A cache emptied when it would pass `max_words` words.
+    pub fn with_max_words(max_words: usize) -> WordCache {
+        WordCache {
+            slots: Default::default(),
+            lexical: Vec::new(),
+            parts: Default::default(),
+            max_words,
+        }
+    }
 
     /// The slot of a word, working out its lexical info if it is new.
     fn slot(&mut self, w: &str, lex: &Lexicon) -> u32 {
         if let Some(&s) = self.slots.get(w) {
             return s;
-        }
-        if self.lexical.len() >= WordCache::MAX_WORDS {
-            *self = WordCache::default();
         }
         let s = self.lexical.len() as u32;
         let mut info = lexical_info(w, lex);
@@ -381,6 +395,11 @@ impl<'a> Doc<'a> {
     /// [`Doc::infos`], reusing (and filling) `cache`, which must only ever
     /// be used with this same lexicon.
     pub fn infos_with(&self, lex: &Lexicon, cache: &mut WordCache) -> Vec<TokenInfo> {
+        // Emptied between documents only: the slots a document's tokens get
+        // must stay valid while it is tagged.
+        if cache.lexical.len() + self.words.len() > cache.max_words {
+            *cache = WordCache::with_max_words(cache.max_words);
+        }
         let n = self.words.len();
         let mut infos = vec![TokenInfo::default(); n];
         for s in 0..self.sentences.len() - 1 {
@@ -1358,16 +1377,19 @@ mod tests {
             rows.insert(f, std::array::from_fn(|_| rng.below(2001) as f32 - 1000.0));
         }
         let weights = Weights::from_rows(rows.into_iter().collect());
-        let mut cache = WordCache::default();
-        for _ in 0..2 {
-            for words in &docs {
-                let starts = words.iter().map(|w| *w == "the");
-                let doc = Doc::new(words.clone(), starts);
-                let plain = static_scores(&weights, &doc.infos(&lex), &doc.sentences, None);
-                let infos = doc.infos_with(&lex, &mut cache);
-                let cached =
-                    static_scores(&weights, &infos, &doc.sentences, Some(&mut cache.parts[0]));
-                assert_eq!(plain, cached, "{words:?}");
+        // A roomy cache, and one emptied every few documents (never within
+        // one: slots must stay valid while a document is tagged).
+        for mut cache in [WordCache::default(), WordCache::with_max_words(10)] {
+            for _ in 0..2 {
+                for words in &docs {
+                    let starts = words.iter().map(|w| *w == "the");
+                    let doc = Doc::new(words.clone(), starts);
+                    let plain = static_scores(&weights, &doc.infos(&lex), &doc.sentences, None);
+                    let infos = doc.infos_with(&lex, &mut cache);
+                    let cached =
+                        static_scores(&weights, &infos, &doc.sentences, Some(&mut cache.parts[0]));
+                    assert_eq!(plain, cached, "{words:?}");
+                }
             }
         }
     }
