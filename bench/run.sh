@@ -36,8 +36,10 @@ with open(dst, "w") as out:
             out.write(json.dumps(d) + "\n")
 PY
 for n in $SIZES; do
-  [ -s "$WORK/news-$n.jsonl" ] || python3 "$SHARED/tools/mkcorpus.py" --docs "$n" --seed 7 \
-    -o "$WORK/news-$n.jsonl" "$SHARED"/corpus/*.jsonl* >/dev/null
+  # Written aside and renamed, so an interrupted run never leaves a short corpus to reuse.
+  [ -s "$WORK/news-$n.jsonl" ] || { python3 "$SHARED/tools/mkcorpus.py" --docs "$n" --seed 7 \
+    -o "$WORK/news-$n.jsonl.part" "$SHARED"/corpus/*.jsonl* >/dev/null \
+    && mv "$WORK/news-$n.jsonl.part" "$WORK/news-$n.jsonl"; }
 done
 
 record() { # corpus system measure run value unit
