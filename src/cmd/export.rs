@@ -25,7 +25,7 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let (query, hits) = all_hits(&news, &searcher, &request)?;
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
-    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns)?;
+    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns, hits.len())?;
     let meta = provenance::record(
         &news,
         &searcher,
@@ -115,9 +115,12 @@ impl<'a> Rows<'a> {
         query: &dyn tantivy::query::Query,
         snippet_chars: usize,
         columns: &[&str],
+        hits: usize,
     ) -> anyhow::Result<Rows<'a>> {
         let stored = HitReader::new(news, searcher, query, snippet_chars)?;
-        let titles = StrReader::new(searcher, "title");
+        // Every hit needs its id and title: dictionaries are read whole
+        // when that costs less than looking each one up.
+        let titles = StrReader::expecting(searcher, "title", hits);
         if !(columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete()) {
             return Ok(Rows { stored, fast: None });
         }
@@ -135,7 +138,7 @@ impl<'a> Rows<'a> {
             FacetNames::default()
         };
         let fast = FastColumns {
-            ids: IdReader::new(searcher),
+            ids: IdReader::expecting(searcher, hits),
             titles,
             facets,
             names,
