@@ -333,32 +333,37 @@ impl PartSums {
             self.block.resize(slot + 1, 0);
         }
         if self.block[slot] == 0 {
-            let mut block = [[0i32; NLABELS]; PARTS];
-            feats.clear();
-            lexical_features(x, feats);
-            weights.add(feats, &mut block[0]);
-            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
-                feats.clear();
-                neighbour_features(k, Some(x), feats);
-                weights.add(feats, &mut block[p + 1]);
-            }
-            self.blocks.push(block);
+            self.blocks.push(part_block(weights, Some(x), feats));
             self.block[slot] = self.blocks.len() as u32;
         }
         self.block[slot] as usize - 1
     }
 
     fn edge(&mut self, weights: &Weights, feats: &mut Vec<u64>) -> &[[i32; NLABELS]; PARTS] {
-        self.edge.get_or_insert_with(|| {
-            let mut block = [[0i32; NLABELS]; PARTS];
-            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
-                feats.clear();
-                neighbour_features(k, None, feats);
-                weights.add(feats, &mut block[p + 1]);
-            }
-            block
-        })
+        self.edge
+            .get_or_insert_with(|| part_block(weights, None, feats))
     }
+}
+
+/// The [`PARTS`] sums of a word (`None`: beyond the sentence, which has
+/// neighbour parts only).
+fn part_block(
+    weights: &Weights,
+    x: Option<&TokenInfo>,
+    feats: &mut Vec<u64>,
+) -> [[i32; NLABELS]; PARTS] {
+    let mut block = [[0i32; NLABELS]; PARTS];
+    if let Some(x) = x {
+        feats.clear();
+        lexical_features(x, feats);
+        weights.add(feats, &mut block[0]);
+    }
+    for (p, k) in NEIGHBOURS.into_iter().enumerate() {
+        feats.clear();
+        neighbour_features(k, x, feats);
+        weights.add(feats, &mut block[p + 1]);
+    }
+    block
 }
 
 /// A document prepared for tagging: tokens split into sentences.
@@ -944,17 +949,19 @@ pub fn static_scores(
     weights: &Weights,
     infos: &[TokenInfo],
     sentences: &[usize],
-    mut parts: Option<&mut PartSums>,
+    parts: Option<&mut PartSums>,
 ) -> Vec<[f32; NLABELS]> {
     let mut out = vec![[0f32; NLABELS]; infos.len()];
     let mut feats: Vec<u64> = Vec::with_capacity(96);
+    // Sums are kept by slot: only for infos a word cache made.
+    let mut parts = parts.filter(|_| infos.iter().all(|x| x.slot > 0));
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
         for (i, scores) in out.iter_mut().enumerate().take(b).skip(a) {
             if obviously_outside(infos, i) {
                 continue;
             }
-            let Some(parts) = parts.as_deref_mut().filter(|_| infos[i].slot > 0) else {
+            let Some(parts) = parts.as_deref_mut() else {
                 feats.clear();
                 static_features(infos, a, b, i, &mut feats);
                 weights.score(&feats, scores);
@@ -964,16 +971,9 @@ pub fn static_scores(
             let mut acc = parts.blocks[own][0];
             for (p, k) in NEIGHBOURS.into_iter().enumerate() {
                 let row = match neighbour(infos, a, b, i, k) {
-                    Some(n) if n.slot > 0 => {
+                    Some(n) => {
                         let block = parts.of(weights, n, &mut feats);
                         parts.blocks[block][p + 1]
-                    }
-                    Some(n) => {
-                        feats.clear();
-                        neighbour_features(k, Some(n), &mut feats);
-                        let mut row = [0i32; NLABELS];
-                        weights.add(&feats, &mut row);
-                        row
                     }
                     None => parts.edge(weights, &mut feats)[p + 1],
                 };
