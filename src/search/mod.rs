@@ -12,7 +12,7 @@ pub use facets::{FacetNames, FacetTally, Tally, facet_names, top_facets};
 use std::cmp::Ordering;
 
 use serde::Serialize;
-use tantivy::collector::{Collector, Count, SegmentCollector};
+use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Facet, TantivyDocument, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -769,20 +769,18 @@ pub fn search_query(
         kinds: page.facets.clone(),
         names: None,
     };
-    let keep = page.offset + page.limit;
-    let (mut hits, total, facet_counts) = if scoring && sort == Sort::Relevance && recency.is_none()
-    {
-        let ((hits, total), counts) =
-            searcher.search(query, &(TopHits { k: keep }, facet_collector))?;
-        (hits, total, counts)
-    } else {
-        searcher.search(query, &(AllHits { scoring }, Count, facet_collector))?
-    };
-    if let Some(h) = recency {
-        apply_recency(&mut hits, h);
-    }
     let ids = IdReader::new(&searcher);
-    order(&mut hits, sort, Some(keep), &ids);
+    let (hits, total, facet_counts) = ranked(
+        &searcher,
+        query,
+        scoring,
+        sort,
+        recency,
+        Some(page.offset + page.limit),
+        Some(facet_collector),
+        &ids,
+    )?;
+    let facet_counts = facet_counts.unwrap_or_default();
     let reader = HitReader::new(news, &searcher, query, page.snippet_chars)?;
     let mut out = Vec::new();
     for (i, raw) in hits.iter().enumerate().skip(page.offset) {
@@ -864,6 +862,50 @@ pub fn top_hits(
     Ok((t.query, t.hits))
 }
 
+/// Every hit of a built query (scored when `scoring`), ordered, the first
+/// `keep` of them (all when None), with the number of hits and, when
+/// `tally` is given, facet counts over all of them from the same pass.
+/// Relevance order without recency needs only the best: [`TopHits`];
+/// otherwise every hit with its date: [`AllHits`].
+#[allow(clippy::too_many_arguments)]
+fn ranked(
+    searcher: &Searcher,
+    query: &dyn Query,
+    scoring: bool,
+    sort: Sort,
+    recency: Option<i64>,
+    keep: Option<usize>,
+    tally: Option<FacetTally>,
+    ids: &IdReader,
+) -> Result<(Vec<RawHit>, usize, Option<Tally>)> {
+    let top = keep.filter(|_| scoring && sort == Sort::Relevance && recency.is_none());
+    let (mut hits, total, tally) = match (top, tally) {
+        (Some(k), None) => {
+            let (hits, n) = searcher.search(query, &TopHits { k })?;
+            (hits, n, None)
+        }
+        (Some(k), Some(t)) => {
+            let ((hits, n), counts) = searcher.search(query, &(TopHits { k }, t))?;
+            (hits, n, Some(counts))
+        }
+        (None, None) => {
+            let hits = searcher.search(query, &AllHits { scoring })?;
+            let n = hits.len();
+            (hits, n, None)
+        }
+        (None, Some(t)) => {
+            let (hits, counts) = searcher.search(query, &(AllHits { scoring }, t))?;
+            let n = hits.len();
+            (hits, n, Some(counts))
+        }
+    };
+    if let Some(h) = recency {
+        apply_recency(&mut hits, h);
+    }
+    order(&mut hits, sort, keep, ids);
+    Ok((hits, total, tally))
+}
+
 /// What [`top_hits_tallied`] finds.
 pub struct Tallied {
     pub query: Box<dyn Query>,
@@ -885,34 +927,16 @@ pub fn top_hits_tallied(
     tally: Option<FacetTally>,
 ) -> Result<Tallied> {
     let query = request.build(news)?;
-    let scoring = request.query.is_some();
-    // Only the best `limit` are needed when they are the best scored.
-    let top =
-        limit.filter(|_| scoring && request.sort == Sort::Relevance && request.recency.is_none());
-    let (mut hits, total, tally) = match (top, tally) {
-        (Some(k), None) => {
-            let (hits, n) = searcher.search(&*query, &TopHits { k })?;
-            (hits, n, None)
-        }
-        (Some(k), Some(t)) => {
-            let ((hits, n), counts) = searcher.search(&*query, &(TopHits { k }, t))?;
-            (hits, n, Some(counts))
-        }
-        (None, None) => {
-            let hits = searcher.search(&*query, &AllHits { scoring })?;
-            let n = hits.len();
-            (hits, n, None)
-        }
-        (None, Some(t)) => {
-            let (hits, counts) = searcher.search(&*query, &(AllHits { scoring }, t))?;
-            let n = hits.len();
-            (hits, n, Some(counts))
-        }
-    };
-    if let Some(h) = request.recency {
-        apply_recency(&mut hits, h);
-    }
-    order(&mut hits, request.sort, limit, ids);
+    let (hits, total, tally) = ranked(
+        searcher,
+        &*query,
+        request.query.is_some(),
+        request.sort,
+        request.recency,
+        limit,
+        tally,
+        ids,
+    )?;
     Ok(Tallied {
         query,
         hits,
