@@ -145,6 +145,18 @@ impl NewsIndex {
     }
 
     /// A searcher on the last commit.
+    /// Runs each query over the segments in parallel, a thread per core:
+    /// for one query over many hits (export). Batches of small queries run
+    /// faster on one thread (300 top-10 queries on the real corpus took
+    /// twice as long in parallel).
+    pub fn search_segments_in_parallel(&mut self) -> Result<()> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        if threads > 1 && self.index.searchable_segment_ids()?.len() > 1 {
+            self.index.set_multithread_executor(threads)?;
+        }
+        Ok(())
+    }
+
     pub fn searcher(&self) -> Result<Searcher> {
         let reader = self
             .index

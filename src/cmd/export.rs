@@ -15,17 +15,23 @@ use crate::export::Cell;
 use crate::export::{Format, RowWriter, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
-use crate::search::{FacetNames, HitReader, IdReader, RawHit, StrReader, all_hits, facet_names};
+use rayon::prelude::*;
+
+use crate::search::{FacetNames, HitReader, IdReader, RawHit, StrReader, facet_names, top_hits};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
     let format = Format::parse(&a.format)?;
     let columns = parse_columns(a.fields.as_deref())?;
-    let news = NewsIndex::open(dir)?;
+    let mut news = NewsIndex::open(dir)?;
+    news.search_segments_in_parallel()?;
     let searcher = news.searcher()?;
-    let (query, hits) = all_hits(&news, &searcher, &request)?;
+    // Read ids for tie-breaks, then for the rows.
+    let ids = IdReader::new(&searcher);
+    let (query, hits) = top_hits(&news, &searcher, &request, None, &ids)?;
+    ids.expect(hits.len());
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
-    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns, hits.len())?;
+    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns, ids)?;
     let meta = provenance::record(
         &news,
         &searcher,
@@ -115,12 +121,12 @@ impl<'a> Rows<'a> {
         query: &dyn tantivy::query::Query,
         snippet_chars: usize,
         columns: &[&str],
-        hits: usize,
+        ids: IdReader,
     ) -> anyhow::Result<Rows<'a>> {
         let stored = HitReader::new(news, searcher, query, snippet_chars)?;
         // Every hit needs its id and title: dictionaries are read whole
         // when that costs less than looking each one up.
-        let titles = StrReader::expecting(searcher, "title", hits);
+        let titles = StrReader::expecting(searcher, "title", ids.expected());
         if !(columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete()) {
             return Ok(Rows { stored, fast: None });
         }
@@ -129,16 +135,25 @@ impl<'a> Rows<'a> {
             .iter()
             .map(|s| s.facet_reader("facet"))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let names = if columns
-            .iter()
-            .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
-        {
-            facet_names(searcher)?
-        } else {
-            FacetNames::default()
-        };
+        // Dictionaries are read side by side.
+        let (names, ()) = rayon::join(
+            || {
+                if columns
+                    .iter()
+                    .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
+                {
+                    facet_names(searcher)
+                } else {
+                    Ok(FacetNames::default())
+                }
+            },
+            || {
+                rayon::join(|| ids.prefetch(), || titles.prefetch());
+            },
+        );
+        let names = names?;
         let fast = FastColumns {
-            ids: IdReader::expecting(searcher, hits),
+            ids,
             titles,
             facets,
             names,
@@ -149,10 +164,12 @@ impl<'a> Rows<'a> {
         })
     }
 
-    /// Writes the row of one hit.
-    fn write<W: Write>(
-        &self,
+    /// Writes the row of one hit; `scratch` is reused from row to row (so
+    /// that threads formatting rows do not contend for the allocator).
+    fn write<'s, W: Write>(
+        &'s self,
         w: &mut RowWriter<W>,
+        scratch: &mut Scratch<'s>,
         columns: &[&str],
         rank: usize,
         raw: &RawHit,
@@ -167,7 +184,10 @@ impl<'a> Rows<'a> {
             return Ok(w.write(&self.stored.read(rank, raw)?)?);
         };
         let seg = raw.addr.segment_ord as usize;
-        let mut entities: [Vec<&str>; 4] = Default::default();
+        let Scratch { entities, date } = scratch;
+        for list in entities.iter_mut() {
+            list.clear();
+        }
         for ord in facets[seg].facet_ords(raw.addr.doc_id) {
             if let Some((root, name)) = names.get(seg, ord)
                 && let Some(t) = EntityType::from_name(root)
@@ -181,35 +201,71 @@ impl<'a> Rows<'a> {
             // Column values are cut there; the stored title is whole.
             title = self.stored.read(rank, raw)?.title.into();
         }
-        let date = raw.date.map(crate::ingest::date::format_rfc3339);
-        let cells: Vec<Cell<'_>> = columns
-            .iter()
-            .map(|c| match *c {
+        date.clear();
+        if let Some(secs) = raw.date {
+            crate::ingest::date::write_rfc3339(secs, date);
+        }
+        let mut cells = [Cell::Text(""); crate::export::COLUMNS.len()];
+        for (cell, column) in cells.iter_mut().zip(columns) {
+            *cell = match *column {
                 "id" => Cell::Text(&id),
                 "score" => Cell::Score(raw.score),
                 "rank" => Cell::Rank(rank),
-                "date" => Cell::Maybe(date.as_deref()),
+                "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
                 "title" => Cell::Text(&title),
                 other => match EntityType::from_name(other) {
                     Some(t) => Cell::Names(&entities[t as usize]),
                     None => Cell::Text(""),
                 },
-            })
-            .collect();
-        Ok(w.write_cells(&cells)?)
+            };
+        }
+        Ok(w.write_cells(&cells[..columns.len()])?)
     }
 }
 
+/// Buffers [`Rows::write`] reuses.
+#[derive(Default)]
+struct Scratch<'s> {
+    entities: [Vec<&'s str>; 4],
+    date: String,
+}
+
+/// Hits formatted per task, and tasks per round: rows are formatted in
+/// parallel a round at a time and written in rank order, so memory stays
+/// bounded whatever the number of hits.
+const CHUNK: usize = 2048;
+const ROUND: usize = 8;
+
 fn write_all<W: Write>(
-    out: W,
+    mut out: W,
     format: Format,
     columns: Vec<&'static str>,
     reader: &Rows<'_>,
     hits: &[RawHit],
 ) -> anyhow::Result<W> {
-    let mut w = RowWriter::new(out, format, columns.clone())?;
-    for (i, raw) in hits.iter().enumerate() {
-        reader.write(&mut w, &columns, i + 1, raw)?;
+    out.write_all(&RowWriter::new(Vec::new(), format, columns.clone())?.finish()?)?;
+    for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
+        let parts: Vec<anyhow::Result<Vec<u8>>> = round
+            .par_chunks(CHUNK)
+            .enumerate()
+            .map(|(c, chunk)| {
+                let first = r * CHUNK * ROUND + c * CHUNK + 1;
+                let mut w = RowWriter::headless(
+                    Vec::with_capacity(chunk.len() * 256),
+                    format,
+                    columns.clone(),
+                );
+                let mut scratch = Scratch::default();
+                for (i, raw) in chunk.iter().enumerate() {
+                    reader.write(&mut w, &mut scratch, &columns, first + i, raw)?;
+                }
+                Ok(w.finish()?)
+            })
+            .collect();
+        for part in parts {
+            out.write_all(&part?)?;
+        }
     }
-    Ok(w.finish()?)
+    out.flush()?;
+    Ok(out)
 }

@@ -387,9 +387,11 @@ fn compare(sort: Sort, a: &RawHit, b: &RawHit) -> Ordering {
 pub struct StrReader {
     columns: Vec<Option<tantivy::columnar::StrColumn>>,
     lookups: Vec<std::sync::atomic::AtomicUsize>,
-    all: Vec<std::sync::OnceLock<Option<Vec<String>>>>,
+    all: Vec<std::sync::OnceLock<Option<Terms>>>,
     /// Read every dictionary whole at its first lookup.
-    eager: bool,
+    eager: std::sync::atomic::AtomicBool,
+    /// Lookups announced by [`StrReader::expect`].
+    expected: std::sync::atomic::AtomicUsize,
 }
 
 impl StrReader {
@@ -408,22 +410,49 @@ impl StrReader {
             lookups: columns.iter().map(|_| Default::default()).collect(),
             all: columns.iter().map(|_| Default::default()).collect(),
             columns,
-            eager: false,
+            eager: Default::default(),
+            expected: Default::default(),
         }
     }
 
     /// A reader for about `lookups` lookups in all: when that is more than
     /// a whole pass over the dictionaries costs, they are read at once.
     pub fn expecting(searcher: &Searcher, field: &str, lookups: usize) -> StrReader {
-        let mut r = StrReader::new(searcher, field);
-        let terms: usize = r
+        let r = StrReader::new(searcher, field);
+        r.expect(lookups);
+        r
+    }
+
+    /// Expects about `lookups` more lookups (see [`StrReader::expecting`]).
+    pub fn expect(&self, lookups: usize) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let terms: usize = self
             .columns
             .iter()
             .flatten()
             .map(|c| c.dictionary().num_terms())
             .sum();
-        r.eager = lookups >= terms / 256;
-        r
+        let expected = self.expected.fetch_add(lookups, Relaxed) + lookups;
+        if expected >= terms / 256 {
+            self.eager.store(true, Relaxed);
+        }
+    }
+
+    /// Reads every segment's dictionary whole now, in parallel, if
+    /// [`StrReader::expect`] has been told of enough lookups.
+    pub fn prefetch(&self) {
+        use rayon::prelude::*;
+        if !self.eager.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        self.columns
+            .par_iter()
+            .zip(&self.all)
+            .for_each(|(col, all)| {
+                if let Some(col) = col {
+                    all.get_or_init(|| read_all_terms(col.dictionary()));
+                }
+            });
     }
 
     /// Whether every segment has the column.
@@ -441,7 +470,9 @@ impl StrReader {
             Some(all) => all,
             None => {
                 let n = self.lookups[seg].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if self.eager || n >= Self::EAGER_AFTER.max(col.dictionary().num_terms() / 256) {
+                if self.eager.load(std::sync::atomic::Ordering::Relaxed)
+                    || n >= Self::EAGER_AFTER.max(col.dictionary().num_terms() / 256)
+                {
                     self.all[seg].get_or_init(|| read_all_terms(col.dictionary()))
                 } else {
                     &None
@@ -449,7 +480,7 @@ impl StrReader {
             }
         };
         if let Some(all) = all {
-            return all.get(ord).map(|s| Cow::Borrowed(s.as_str()));
+            return all.get(ord).map(Cow::Borrowed);
         }
         let mut out = String::new();
         col.ord_to_str(ord as u64, &mut out).ok()?;
@@ -479,14 +510,51 @@ impl IdReader {
     pub fn get(&self, addr: DocAddress) -> Option<std::borrow::Cow<'_, str>> {
         self.0.get(addr)
     }
+
+    /// See [`StrReader::expect`].
+    pub fn expect(&self, lookups: usize) {
+        self.0.expect(lookups);
+    }
+
+    /// See [`StrReader::prefetch`].
+    pub fn prefetch(&self) {
+        self.0.prefetch();
+    }
+
+    /// The lookups expected so far ([`IdReader::expect`]).
+    pub fn expected(&self) -> usize {
+        self.0.expected.load(std::sync::atomic::Ordering::Relaxed)
+    }
 }
 
-/// Every term of a dictionary, by ordinal.
-fn read_all_terms(dict: &tantivy::columnar::Dictionary) -> Option<Vec<String>> {
+/// Every term of a dictionary, by ordinal, in one buffer.
+struct Terms {
+    text: String,
+    /// Where each term ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Terms {
+    fn get(&self, ord: usize) -> Option<&str> {
+        let end = *self.ends.get(ord)?;
+        let start = if ord == 0 { 0 } else { self.ends[ord - 1] };
+        self.text.get(start..end)
+    }
+}
+
+/// Reads a dictionary whole (terms that are not UTF-8 read lossily).
+fn read_all_terms(dict: &tantivy::columnar::Dictionary) -> Option<Terms> {
     let mut stream = dict.stream().ok()?;
-    let mut all = Vec::with_capacity(dict.num_terms());
+    let mut all = Terms {
+        text: String::new(),
+        ends: Vec::with_capacity(dict.num_terms()),
+    };
     while stream.advance() {
-        all.push(String::from_utf8_lossy(stream.key()).into_owned());
+        match std::str::from_utf8(stream.key()) {
+            Ok(s) => all.text.push_str(s),
+            Err(_) => all.text.push_str(&String::from_utf8_lossy(stream.key())),
+        }
+        all.ends.push(all.text.len());
     }
     Some(all)
 }
@@ -510,7 +578,21 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
         hits.append(&mut rest);
     }
     hits.sort_by(cmp);
-    // Break ties by id within each run of equal keys.
+    // Break ties by id within each run of equal keys; the ids of every tied
+    // hit are looked up, so the reader is told how many first.
+    let mut tied = 0;
+    let mut i = 0;
+    while i < hits.len() {
+        let mut j = i + 1;
+        while j < hits.len() && cmp(&hits[i], &hits[j]) == Ordering::Equal {
+            j += 1;
+        }
+        if j - i > 1 {
+            tied += j - i;
+        }
+        i = j;
+    }
+    ids.expect(tied);
     let mut i = 0;
     while i < hits.len() {
         let mut j = i + 1;
