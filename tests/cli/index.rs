@@ -342,6 +342,27 @@ fn export_from_columns_equals_export_from_stored_documents() {
         "some hit has persons"
     );
     assert_eq!(rows, cut(&stored.stdout));
+    // batch likewise: titles from the column, or stored when a column
+    // needs the document (source), the long one whole either way.
+    let queries = env.dir.path().join("q.txt");
+    std::fs::write(&queries, "the OR oil OR putin\n").unwrap();
+    let q = queries.to_str().unwrap();
+    let fast = env.run(&["batch", q, "--format", "csv", "--fields", "id,title"]);
+    let stored = env.run(&["batch", q, "--format", "csv", "--fields", "id,title,source"]);
+    assert_eq!(fast.code, 0, "{}", fast.stderr);
+    let two = |s: &str| -> Vec<Vec<String>> {
+        csv::Reader::from_reader(s.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().take(2).map(String::from).collect())
+            .collect()
+    };
+    let rows = two(&fast.stdout);
+    assert!(rows.len() >= 5, "{}", fast.stdout);
+    assert!(
+        rows.iter().any(|r| r[1].len() == 70_008),
+        "the long title is whole"
+    );
+    assert_eq!(rows, two(&stored.stdout));
 }
 
 /// A second writer is refused while the first holds the index; searching
