@@ -144,10 +144,10 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         queries.len().saturating_mul(a.limit.unwrap_or(usize::MAX)),
     );
     let titles = titles.complete().then_some(titles);
-    let needs_doc = fields.iter().any(|f| {
-        !matches!(*f, "qid" | "rank" | "id" | "score" | "date")
-            && !(*f == "title" && titles.is_some())
-    });
+    let from_columns = |f: &str| {
+        matches!(f, "qid" | "rank" | "id" | "score" | "date") || (f == "title" && titles.is_some())
+    };
+    let needs_doc = fields.iter().any(|f| !from_columns(f));
     let snippet_chars = if fields.contains(&"snippet") {
         SNIPPET_CHARS
     } else {
