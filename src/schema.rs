@@ -9,8 +9,8 @@ use tantivy::schema::{
     Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, TextAnalyzer, TokenizerManager,
+    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    TokenizerManager,
 };
 
 use crate::error::{Error, Result};
@@ -189,7 +189,9 @@ fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
             }
             None if filter == "lowercase" => builder.filter_dynamic(LowerCaser),
             None if filter == "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
-            None if filter == "stem_en" => builder.filter_dynamic(Stemmer::new(Language::English)),
+            None if filter == "stem_en" => {
+                builder.filter_dynamic(crate::analyze::stem::CachedStemmer)
+            }
             _ => return Err(bad(&format!("filter {filter}"))),
         };
     }

@@ -1,7 +1,8 @@
 //! Analysis, the second pipeline stage: an article's title and body in,
 //! entity mentions with canonical names out ([`EntityTagger::analyze`]).
 //! Search tokenisation (stemming, folding) is declared in the schema and
-//! run by tantivy; this module holds the entity side: news tokeniser
+//! run by tantivy, with a memoised English stemmer ([`stem`]); this module
+//! holds the entity side: news tokeniser
 //! ([`tokenize`]), tagger ([`ner`], [`model`], [`lexicon`]), training and
 //! evaluation ([`train`]), clustering ([`clusters`]) and canonical names
 //! ([`canon`]).
@@ -11,6 +12,7 @@ pub mod clusters;
 pub mod lexicon;
 pub mod model;
 pub mod ner;
+pub mod stem;
 pub mod tokenize;
 pub mod train;
 

@@ -1,0 +1,181 @@
+//! English stemming for search analyzers with a per-thread memo: a
+//! lower-cased, folded token in, its Snowball English stem out, exactly as
+//! tantivy's `Stemmer` gives it (a word not seen before is stemmed by that
+//! very filter). News text repeats its words, so most tokens of a body are
+//! looked up, not stemmed: stemming was the largest part of building a
+//! snippet (it runs over the whole body) and a sizeable part of indexing.
+
+use std::cell::RefCell;
+
+use rustc_hash::FxHashMap;
+use tantivy::tokenizer::{
+    Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
+
+/// Words per thread before the memo is emptied and starts again.
+const MAX_WORDS: usize = 100_000;
+/// Longer words are stemmed each time (rare, and they would bloat the memo).
+const MAX_WORD_BYTES: usize = 32;
+
+/// The `stem_en` filter: tantivy's English `Stemmer`, memoised.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct CachedStemmer;
+
+impl TokenFilter for CachedStemmer {
+    type Tokenizer<T: Tokenizer> = CachedStemFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemFilter<T> {
+        CachedStemFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct CachedStemFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for CachedStemFilter<T> {
+    type TokenStream<'a> = CachedStemStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        CachedStemStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+pub struct CachedStemStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for CachedStemStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        stem(&mut self.tail.token_mut().text);
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+struct Memo {
+    stems: FxHashMap<Box<str>, Box<str>>,
+    /// A whole token in, its stem out: tantivy's own filter.
+    stemmer: TextAnalyzer,
+}
+
+impl Memo {
+    fn new() -> Memo {
+        Memo {
+            stems: FxHashMap::default(),
+            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        }
+    }
+
+    /// Replaces `word` by its stem, stemming it.
+    fn stem_now(&mut self, word: &mut String) {
+        let mut stream = self.stemmer.token_stream(word);
+        if stream.advance() {
+            let stem = std::mem::take(&mut stream.token_mut().text);
+            drop(stream);
+            *word = stem;
+        }
+    }
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::new());
+}
+
+/// Replaces `word` by its English stem.
+pub fn stem(word: &mut String) {
+    MEMO.with_borrow_mut(|memo| {
+        if word.len() > MAX_WORD_BYTES {
+            memo.stem_now(word);
+            return;
+        }
+        if let Some(stem) = memo.stems.get(word.as_str()) {
+            word.clear();
+            word.push_str(stem);
+            return;
+        }
+        let key: Box<str> = word.as_str().into();
+        memo.stem_now(word);
+        if memo.stems.len() >= MAX_WORDS {
+            memo.stems.clear();
+        }
+        memo.stems.insert(key, word.as_str().into());
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tantivy::tokenizer::{LowerCaser, SimpleTokenizer};
+
+    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            out.push(stream.token().clone());
+        }
+        out
+    }
+
+    #[test]
+    fn memoised_stems_equal_tantivys() {
+        let text = "The ministers said running runs ran; generously generalisations \
+                    agreed agreement happily happiness Putin's Kremlin's news newsdex \
+                    caresses ponies ties caress cats feed agreed plastered bled motoring \
+                    sing conflated troubled sized hopping tanned falling hissing fizzed \
+                    failing filing happy sky relational conditional rational valency \
+                    hesitancy digitizer conformably radically differently vilely \
+                    analogously vietnamization predication operator feudalism \
+                    decisiveness hopefulness callousness formality sensitivity \
+                    sensibility triplicate formative formalize electricity electrical \
+                    hopeful goodness revival allowance inference airliner gyroscopic \
+                    adjustable defensible irritant replacement adjustment dependent \
+                    adoption homologou communism activate angulariti homologous \
+                    effective bowdlerize probate rate cease controll roll \
+                    antidisestablishmentarianism-like-words-that-are-really-long";
+        let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let mut memo = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(CachedStemmer)
+            .build();
+        // Twice: stemmed the first time, remembered the second.
+        for _ in 0..2 {
+            let (a, b) = (tokens(&mut plain, text), tokens(&mut memo, text));
+            assert_eq!(a.len(), b.len());
+            for (a, b) in a.iter().zip(&b) {
+                assert_eq!(
+                    (&a.text, a.offset_from, a.offset_to, a.position),
+                    (&b.text, b.offset_from, b.offset_to, b.position)
+                );
+            }
+        }
+        // Emptying a full memo loses nothing.
+        let mut w = String::from("jumping");
+        MEMO.with_borrow_mut(|m| {
+            for i in 0..MAX_WORDS {
+                m.stems.insert(format!("w{i}").into(), "x".into());
+            }
+        });
+        stem(&mut w);
+        assert_eq!(w, "jump");
+        assert!(MEMO.with_borrow(|m| m.stems.len()) == 1);
+    }
+}
