@@ -44,51 +44,104 @@ impl FacetNames {
     }
 }
 
-/// Reads [`FacetNames`]: one pass over each segment's facet dictionary.
-pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
-    let mut out = FacetNames::default();
-    // Encoded facet (root, separator, name) -> number.
-    let mut ids: FxHashMap<Vec<u8>, u32> = FxHashMap::default();
-    for segment in searcher.segment_readers() {
+/// A segment's facet dictionary read whole, in its (byte) order.
+#[derive(Default)]
+struct SegmentFacets {
+    /// Encoded facets, one after another.
+    text: Vec<u8>,
+    ends: Vec<usize>,
+    ords: Vec<u64>,
+    num_facets: usize,
+}
+
+impl SegmentFacets {
+    fn read(segment: &tantivy::SegmentReader) -> Result<SegmentFacets> {
         let reader = segment.facet_reader("facet")?;
-        let mut table = vec![u32::MAX; reader.num_facets()];
+        let mut out = SegmentFacets {
+            num_facets: reader.num_facets(),
+            ..Default::default()
+        };
         let mut terms = reader
             .facet_dict()
             .stream()
             .map_err(|e| Error::Tantivy(e.into()))?;
         while terms.advance() {
-            let Some(slot) = table.get_mut(terms.term_ord() as usize) else {
-                continue;
-            };
-            let key = terms.key();
-            if let Some(&id) = ids.get(key) {
-                *slot = id;
-                continue;
-            }
-            // An encoded facet is its path's parts joined by a 0 byte.
-            let mut parts = key.split(|&b| b == 0);
-            let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-                continue;
-            };
-            let (Ok(root), Ok(name)) = (std::str::from_utf8(root), std::str::from_utf8(name))
-            else {
-                continue;
-            };
-            let r = match out.roots.iter().position(|r| r == root) {
-                Some(r) => r,
-                None => {
-                    out.roots.push(root.to_string());
-                    out.roots.len() - 1
-                }
-            };
-            out.names.push((r, name.to_string()));
-            let id = (out.names.len() - 1) as u32;
-            ids.insert(key.to_vec(), id);
-            *slot = id;
+            out.text.extend_from_slice(terms.key());
+            out.ends.push(out.text.len());
+            out.ords.push(terms.term_ord());
         }
-        out.segments.push(table);
+        Ok(out)
+    }
+
+    fn key(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+}
+
+/// Reads [`FacetNames`]: each segment's facet dictionary in one pass (the
+/// segments side by side), then the sorted dictionaries merged so that a
+/// facet in several segments gets one number.
+pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
+    use rayon::prelude::*;
+    let segments: Vec<SegmentFacets> = searcher
+        .segment_readers()
+        .par_iter()
+        .map(SegmentFacets::read)
+        .collect::<Result<_>>()?;
+    let mut out = FacetNames {
+        segments: segments
+            .iter()
+            .map(|s| vec![u32::MAX; s.num_facets])
+            .collect(),
+        ..Default::default()
+    };
+    let mut next = vec![0usize; segments.len()];
+    loop {
+        let mut least: Option<&[u8]> = None;
+        for (s, &i) in segments.iter().zip(&next) {
+            if i < s.ends.len() && least.is_none_or(|l| s.key(i) < l) {
+                least = Some(s.key(i));
+            }
+        }
+        let Some(key) = least else {
+            break;
+        };
+        let id = out.number(key);
+        for (k, s) in segments.iter().enumerate() {
+            let i = next[k];
+            if i < s.ends.len() && s.key(i) == key {
+                if let (Some(id), Some(slot)) = (id, out.segments[k].get_mut(s.ords[i] as usize)) {
+                    *slot = id;
+                }
+                next[k] += 1;
+            }
+        }
     }
     Ok(out)
+}
+
+impl FacetNames {
+    /// Numbers an encoded facet if it is a (root, name) one: its path's
+    /// parts joined by a 0 byte.
+    fn number(&mut self, key: &[u8]) -> Option<u32> {
+        let mut parts = key.split(|&b| b == 0);
+        let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return None;
+        };
+        let (Ok(root), Ok(name)) = (std::str::from_utf8(root), std::str::from_utf8(name)) else {
+            return None;
+        };
+        let r = match self.roots.iter().rposition(|r| r == root) {
+            Some(r) => r,
+            None => {
+                self.roots.push(root.to_string());
+                self.roots.len() - 1
+            }
+        };
+        self.names.push((r, name.to_string()));
+        Some((self.names.len() - 1) as u32)
+    }
 }
 
 /// What [`FacetTally`] counts: hits per (root, name).
