@@ -292,12 +292,18 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
                 let refs: Vec<&str> = row.iter().map(String::as_str).collect();
                 csv_row(&mut out, &refs)?;
             } else {
-                let obj: serde_json::Map<String, serde_json::Value> = values
-                    .into_iter()
-                    .map(|(f, v)| (f.to_string(), v))
-                    .collect();
-                serde_json::to_writer(&mut out, &obj)?;
-                out.write_all(b"\n")?;
+                // Written as an object field by field (a map built per row
+                // cost a tenth of a batch with facets).
+                out.write_all(b"{")?;
+                for (i, (f, v)) in values.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    serde_json::to_writer(&mut out, f)?;
+                    out.write_all(b":")?;
+                    serde_json::to_writer(&mut out, v)?;
+                }
+                out.write_all(b"}\n")?;
             }
         }
         if let Some(tally) = tally {
