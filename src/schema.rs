@@ -167,6 +167,25 @@ impl SchemaDecl {
         Ok(())
     }
 
+    /// The analyzer of text field `field` for finding `terms` in it
+    /// (snippets): the same tokens, stemmed only where a term could match.
+    pub fn snippet_analyzer<'t>(
+        &self,
+        field: &str,
+        terms: impl IntoIterator<Item = &'t str>,
+    ) -> Result<TextAnalyzer> {
+        let name = self
+            .field(field)
+            .and_then(|f| f.analyzer.as_deref())
+            .ok_or_else(|| Error::Schema(format!("field {field} has no analyzer")))?;
+        let decl = self
+            .analyzers
+            .get(name)
+            .ok_or_else(|| Error::Schema(format!("analyzer {name} is not declared")))?;
+        let candidates = crate::analyze::stem::CandidateStemmer::for_terms(terms);
+        build_analyzer_with(name, decl, Some(candidates))
+    }
+
     /// The declaration of field `name`.
     pub fn field(&self, name: &str) -> Option<&FieldDecl> {
         self.fields.iter().find(|f| f.name == name)
@@ -175,6 +194,16 @@ impl SchemaDecl {
 
 /// Builds a tantivy analyzer from its declaration.
 fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
+    build_analyzer_with(name, decl, None)
+}
+
+/// [`build_analyzer`]; with `candidates`, `stem_en` stems only the tokens
+/// that could match a query term (for snippets).
+fn build_analyzer_with(
+    name: &str,
+    decl: &AnalyzerDecl,
+    candidates: Option<crate::analyze::stem::CandidateStemmer>,
+) -> Result<TextAnalyzer> {
     let bad = |what: &str| Error::Schema(format!("analyzer {name}: unknown {what}"));
     let mut builder = match decl.tokenizer.as_str() {
         "simple" => TextAnalyzer::builder(SimpleTokenizer::default()).dynamic(),
@@ -189,9 +218,10 @@ fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
             }
             None if filter == "lowercase" => builder.filter_dynamic(LowerCaser),
             None if filter == "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
-            None if filter == "stem_en" => {
-                builder.filter_dynamic(crate::analyze::stem::CachedStemmer)
-            }
+            None if filter == "stem_en" => match candidates {
+                Some(c) => builder.filter_dynamic(c),
+                None => builder.filter_dynamic(crate::analyze::stem::CachedStemmer),
+            },
             _ => return Err(bad(&format!("filter {filter}"))),
         };
     }

@@ -673,9 +673,34 @@ impl<'a> HitReader<'a> {
         snippet_chars: usize,
     ) -> Result<Self> {
         let snippets = if snippet_chars > 0 {
-            let mut g = SnippetGenerator::create(searcher, query, news.fields.body)?;
-            g.set_max_num_chars(snippet_chars);
-            Some(g)
+            // As `SnippetGenerator::create` does, but with an analyzer that
+            // stems only the body words that could match a term.
+            let body = news.fields.body;
+            let mut terms: std::collections::BTreeSet<tantivy::Term> = Default::default();
+            query.query_terms(&mut |term, _| {
+                if term.field() == body {
+                    terms.insert(term.clone());
+                }
+            });
+            let mut weighted: std::collections::BTreeMap<String, f32> = Default::default();
+            for term in terms {
+                let value = term.value();
+                let Some(text) = value.as_str() else {
+                    continue;
+                };
+                let docs = searcher.doc_freq(&term)?;
+                if docs > 0 {
+                    weighted.insert(text.to_string(), 1.0 / (1.0 + docs as f32));
+                }
+            }
+            let analyzer = crate::schema::SchemaDecl::embedded()
+                .snippet_analyzer("body", weighted.keys().map(String::as_str))?;
+            Some(SnippetGenerator::new(
+                weighted,
+                analyzer,
+                body,
+                snippet_chars,
+            ))
         } else {
             None
         };
