@@ -205,6 +205,14 @@ mod tests {
     use super::*;
     use tantivy::tokenizer::{LowerCaser, SimpleTokenizer};
 
+    /// Words, lower-cased, then `stem`.
+    fn lowercased<F: TokenFilter>(stem: F) -> TextAnalyzer {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(stem)
+            .build()
+    }
+
     fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
         let mut out = Vec::new();
         let mut stream = analyzer.token_stream(text);
@@ -221,14 +229,8 @@ mod tests {
         let terms = [
             "minist", "meet", "die", "sky", "happili", "generous", "mysteri",
         ];
-        let mut full = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(Stemmer::new(Language::English))
-            .build();
-        let mut some = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(CandidateStemmer::for_terms(terms.iter().copied()))
-            .build();
+        let mut full = lowercased(Stemmer::new(Language::English));
+        let mut some = lowercased(CandidateStemmer::for_terms(terms.iter().copied()));
         let hits = |tokens: Vec<Token>| -> Vec<(usize, String)> {
             tokens
                 .into_iter()
@@ -259,14 +261,8 @@ mod tests {
                     adoption homologou communism activate angulariti homologous \
                     effective bowdlerize probate rate cease controll roll \
                     antidisestablishmentarianism-like-words-that-are-really-long";
-        let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(Stemmer::new(Language::English))
-            .build();
-        let mut memo = TextAnalyzer::builder(SimpleTokenizer::default())
-            .filter(LowerCaser)
-            .filter(CachedStemmer)
-            .build();
+        let mut plain = lowercased(Stemmer::new(Language::English));
+        let mut memo = lowercased(CachedStemmer);
         // Twice: stemmed the first time, remembered the second.
         for _ in 0..2 {
             let (a, b) = (tokens(&mut plain, text), tokens(&mut memo, text));

@@ -580,7 +580,7 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
     hits.sort_by(cmp);
     // Break ties by id within each run of equal keys; the ids of every tied
     // hit are looked up, so the reader is told how many first.
-    let mut tied = 0;
+    let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < hits.len() {
         let mut j = i + 1;
@@ -588,28 +588,20 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
             j += 1;
         }
         if j - i > 1 {
-            tied += j - i;
+            runs.push((i, j));
         }
         i = j;
     }
-    ids.expect(tied);
-    let mut i = 0;
-    while i < hits.len() {
-        let mut j = i + 1;
-        while j < hits.len() && cmp(&hits[i], &hits[j]) == Ordering::Equal {
-            j += 1;
+    ids.expect(runs.iter().map(|(i, j)| j - i).sum());
+    for (i, j) in runs {
+        let mut run: Vec<(std::borrow::Cow<'_, str>, RawHit)> = hits[i..j]
+            .iter()
+            .map(|h| (ids.get(h.addr).unwrap_or_default(), *h))
+            .collect();
+        run.sort_by(|a, b| a.0.cmp(&b.0));
+        for (k, (_, h)) in run.into_iter().enumerate() {
+            hits[i + k] = h;
         }
-        if j - i > 1 {
-            let mut run: Vec<(std::borrow::Cow<'_, str>, RawHit)> = hits[i..j]
-                .iter()
-                .map(|h| (ids.get(h.addr).unwrap_or_default(), *h))
-                .collect();
-            run.sort_by(|a, b| a.0.cmp(&b.0));
-            for (k, (_, h)) in run.into_iter().enumerate() {
-                hits[i + k] = h;
-            }
-        }
-        i = j;
     }
     if let Some(k) = keep {
         hits.truncate(k);
