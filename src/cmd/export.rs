@@ -205,19 +205,25 @@ impl<'a> Rows<'a> {
         if let Some(secs) = raw.date {
             crate::ingest::date::write_rfc3339(secs, date);
         }
+        let cell = |column: &str| match column {
+            "id" => Cell::Text(&id),
+            "score" => Cell::Score(raw.score),
+            "rank" => Cell::Rank(rank),
+            "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
+            "title" => Cell::Text(&title),
+            other => match EntityType::from_name(other) {
+                Some(t) => Cell::Names(&entities[t as usize]),
+                None => Cell::Text(""),
+            },
+        };
+        // On the stack, unless a column is asked for more than once.
         let mut cells = [Cell::Text(""); crate::export::COLUMNS.len()];
-        for (cell, column) in cells.iter_mut().zip(columns) {
-            *cell = match *column {
-                "id" => Cell::Text(&id),
-                "score" => Cell::Score(raw.score),
-                "rank" => Cell::Rank(rank),
-                "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
-                "title" => Cell::Text(&title),
-                other => match EntityType::from_name(other) {
-                    Some(t) => Cell::Names(&entities[t as usize]),
-                    None => Cell::Text(""),
-                },
-            };
+        if columns.len() > cells.len() {
+            let cells: Vec<Cell<'_>> = columns.iter().map(|c| cell(c)).collect();
+            return Ok(w.write_cells(&cells)?);
+        }
+        for (slot, column) in cells.iter_mut().zip(columns) {
+            *slot = cell(column);
         }
         Ok(w.write_cells(&cells[..columns.len()])?)
     }

@@ -271,6 +271,19 @@ fn export_fields_and_tsv() {
         r.stdout,
         "id\tdate\ttitle\tbody\nc1\t2020-03-08T00:00:00Z\tStorm hits Florida\tA storm hit Florida on Sunday. Thousands lost power, the governor said.\n"
     );
+    // A column may be asked for more than once, even more times than
+    // there are columns.
+    let many = vec!["id"; 16].join(",");
+    let r = env.run(&["export", "storm", "--format", "tsv", "--fields", &many]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        format!(
+            "{}\n{}\n",
+            vec!["id"; 16].join("\t"),
+            vec!["c1"; 16].join("\t")
+        )
+    );
     let r = env.run(&["export", "storm", "--fields", "id,words"]);
     assert_eq!(r.code, 2);
     assert!(
