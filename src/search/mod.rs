@@ -432,7 +432,12 @@ impl StrReader {
             .flatten()
             .map(|c| c.dictionary().num_terms())
             .sum();
-        let expected = self.expected.fetch_add(lookups, Relaxed) + lookups;
+        // Saturating: `batch` without a limit expects usize::MAX.
+        let before = self
+            .expected
+            .fetch_update(Relaxed, Relaxed, |e| Some(e.saturating_add(lookups)))
+            .unwrap_or(usize::MAX);
+        let expected = before.saturating_add(lookups);
         if expected >= terms / 256 {
             self.eager.store(true, Relaxed);
         }
