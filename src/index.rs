@@ -144,7 +144,6 @@ impl NewsIndex {
         })
     }
 
-    /// A searcher on the last commit.
     /// Runs each query over the segments in parallel, a thread per core:
     /// for one query over many hits (export). Batches of small queries run
     /// faster on one thread (300 top-10 queries on the real corpus took
@@ -157,6 +156,7 @@ impl NewsIndex {
         Ok(())
     }
 
+    /// A searcher on the last commit.
     pub fn searcher(&self) -> Result<Searcher> {
         let reader = self
             .index
