@@ -44,74 +44,43 @@ impl FacetNames {
     }
 }
 
-/// A segment's facet dictionary read whole, in its (byte) order.
-#[derive(Default)]
-struct SegmentFacets {
-    /// Encoded facets, one after another.
-    text: Vec<u8>,
-    ends: Vec<usize>,
-    ords: Vec<u64>,
-    num_facets: usize,
-}
-
-impl SegmentFacets {
-    fn read(segment: &tantivy::SegmentReader) -> Result<SegmentFacets> {
-        let reader = segment.facet_reader("facet")?;
-        let mut out = SegmentFacets {
-            num_facets: reader.num_facets(),
-            ..Default::default()
-        };
-        let mut terms = reader
-            .facet_dict()
-            .stream()
-            .map_err(|e| Error::Tantivy(e.into()))?;
-        while terms.advance() {
-            out.text.extend_from_slice(terms.key());
-            out.ends.push(out.text.len());
-            out.ords.push(terms.term_ord());
-        }
-        Ok(out)
-    }
-
-    fn key(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.text[start..self.ends[i]]
-    }
-}
-
 /// Reads [`FacetNames`]: each segment's facet dictionary in one pass (the
 /// segments side by side), then the sorted dictionaries merged so that a
 /// facet in several segments gets one number.
 pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
     use rayon::prelude::*;
-    let segments: Vec<SegmentFacets> = searcher
+    let segments: Vec<(usize, super::Terms)> = searcher
         .segment_readers()
         .par_iter()
-        .map(SegmentFacets::read)
+        .map(|segment| {
+            let reader = segment.facet_reader("facet")?;
+            let terms =
+                super::Terms::read(reader.facet_dict()).map_err(|e| Error::Tantivy(e.into()))?;
+            Ok((reader.num_facets(), terms))
+        })
         .collect::<Result<_>>()?;
     let mut out = FacetNames {
-        segments: segments
-            .iter()
-            .map(|s| vec![u32::MAX; s.num_facets])
-            .collect(),
+        segments: segments.iter().map(|(n, _)| vec![u32::MAX; *n]).collect(),
         ..Default::default()
     };
     let mut next = vec![0usize; segments.len()];
     loop {
-        let mut least: Option<&[u8]> = None;
-        for (s, &i) in segments.iter().zip(&next) {
-            if i < s.ends.len() && least.is_none_or(|l| s.key(i) < l) {
-                least = Some(s.key(i));
+        let mut least: Option<&str> = None;
+        for ((_, terms), &i) in segments.iter().zip(&next) {
+            if let Some(key) = terms.get(i)
+                && least.is_none_or(|l| key < l)
+            {
+                least = Some(key);
             }
         }
         let Some(key) = least else {
             break;
         };
         let id = out.number(key);
-        for (k, s) in segments.iter().enumerate() {
+        for (k, (_, terms)) in segments.iter().enumerate() {
             let i = next[k];
-            if i < s.ends.len() && s.key(i) == key {
-                if let (Some(id), Some(slot)) = (id, out.segments[k].get_mut(s.ords[i] as usize)) {
+            if terms.get(i) == Some(key) {
+                if let (Some(id), Some(slot)) = (id, out.segments[k].get_mut(i)) {
                     *slot = id;
                 }
                 next[k] += 1;
@@ -124,12 +93,9 @@ pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
 impl FacetNames {
     /// Numbers an encoded facet if it is a (root, name) one: its path's
     /// parts joined by a 0 byte.
-    fn number(&mut self, key: &[u8]) -> Option<u32> {
-        let mut parts = key.split(|&b| b == 0);
+    fn number(&mut self, key: &str) -> Option<u32> {
+        let mut parts = key.split('\0');
         let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-            return None;
-        };
-        let (Ok(root), Ok(name)) = (std::str::from_utf8(root), std::str::from_utf8(name)) else {
             return None;
         };
         let r = match self.roots.iter().rposition(|r| r == root) {

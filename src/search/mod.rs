@@ -455,7 +455,7 @@ impl StrReader {
             .zip(&self.all)
             .for_each(|(col, all)| {
                 if let Some(col) = col {
-                    all.get_or_init(|| read_all_terms(col.dictionary()));
+                    all.get_or_init(|| Terms::read(col.dictionary()).ok());
                 }
             });
     }
@@ -478,7 +478,7 @@ impl StrReader {
                 if self.eager.load(std::sync::atomic::Ordering::Relaxed)
                     || n >= Self::EAGER_AFTER.max(col.dictionary().num_terms() / 256)
                 {
-                    self.all[seg].get_or_init(|| read_all_terms(col.dictionary()))
+                    self.all[seg].get_or_init(|| Terms::read(col.dictionary()).ok())
                 } else {
                     &None
                 }
@@ -545,23 +545,28 @@ impl Terms {
         let start = if ord == 0 { 0 } else { self.ends[ord - 1] };
         self.text.get(start..end)
     }
-}
 
-/// Reads a dictionary whole (terms that are not UTF-8 read lossily).
-fn read_all_terms(dict: &tantivy::columnar::Dictionary) -> Option<Terms> {
-    let mut stream = dict.stream().ok()?;
-    let mut all = Terms {
-        text: String::new(),
-        ends: Vec::with_capacity(dict.num_terms()),
-    };
-    while stream.advance() {
-        match std::str::from_utf8(stream.key()) {
-            Ok(s) => all.text.push_str(s),
-            Err(_) => all.text.push_str(&String::from_utf8_lossy(stream.key())),
+    /// Adds the next term (read lossily if it is not UTF-8).
+    fn push(&mut self, term: &[u8]) {
+        match std::str::from_utf8(term) {
+            Ok(s) => self.text.push_str(s),
+            Err(_) => self.text.push_str(&String::from_utf8_lossy(term)),
         }
-        all.ends.push(all.text.len());
+        self.ends.push(self.text.len());
     }
-    Some(all)
+
+    /// Reads a whole dictionary, a term's ordinal its place in the stream.
+    fn read(dict: &tantivy::columnar::Dictionary) -> std::io::Result<Terms> {
+        let mut stream = dict.stream()?;
+        let mut all = Terms {
+            text: String::new(),
+            ends: Vec::with_capacity(dict.num_terms()),
+        };
+        while stream.advance() {
+            all.push(stream.key());
+        }
+        Ok(all)
+    }
 }
 
 /// Sorts hits by `sort`, ties broken by article id so the order is stable.
