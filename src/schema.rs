@@ -182,8 +182,8 @@ impl SchemaDecl {
             .analyzers
             .get(name)
             .ok_or_else(|| Error::Schema(format!("analyzer {name} is not declared")))?;
-        let candidates = crate::analyze::stem::CandidateStemmer::for_terms(terms);
-        build_analyzer_with(name, decl, Some(candidates))
+        let stemmer = crate::analyze::stem::CachedStemmer::for_terms(terms);
+        build_analyzer_with(name, decl, stemmer)
     }
 
     /// The declaration of field `name`.
@@ -194,15 +194,15 @@ impl SchemaDecl {
 
 /// Builds a tantivy analyzer from its declaration.
 fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
-    build_analyzer_with(name, decl, None)
+    build_analyzer_with(name, decl, crate::analyze::stem::CachedStemmer::EVERY_WORD)
 }
 
-/// [`build_analyzer`]; with `candidates`, `stem_en` stems only the tokens
-/// that could match a query term (for snippets).
+/// [`build_analyzer`] with `stemmer` as its `stem_en` filter (for snippets,
+/// one that stems only the tokens that could match a query term).
 fn build_analyzer_with(
     name: &str,
     decl: &AnalyzerDecl,
-    candidates: Option<crate::analyze::stem::CandidateStemmer>,
+    stemmer: crate::analyze::stem::CachedStemmer,
 ) -> Result<TextAnalyzer> {
     let bad = |what: &str| Error::Schema(format!("analyzer {name}: unknown {what}"));
     let mut builder = match decl.tokenizer.as_str() {
@@ -218,10 +218,7 @@ fn build_analyzer_with(
             }
             None if filter == "lowercase" => builder.filter_dynamic(LowerCaser),
             None if filter == "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
-            None if filter == "stem_en" => match candidates {
-                Some(c) => builder.filter_dynamic(c),
-                None => builder.filter_dynamic(crate::analyze::stem::CachedStemmer),
-            },
+            None if filter == "stem_en" => builder.filter_dynamic(stemmer),
             _ => return Err(bad(&format!("filter {filter}"))),
         };
     }

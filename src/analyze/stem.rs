@@ -17,84 +17,42 @@ const MAX_WORDS: usize = 100_000;
 /// Longer words are stemmed each time (rare, and they would bloat the memo).
 const MAX_WORD_BYTES: usize = 32;
 
-/// The `stem_en` filter: tantivy's English `Stemmer`, memoised.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct CachedStemmer;
-
-impl TokenFilter for CachedStemmer {
-    type Tokenizer<T: Tokenizer> = CachedStemFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemFilter<T> {
-        CachedStemFilter { inner: tokenizer }
-    }
-}
-
-#[derive(Clone)]
-pub struct CachedStemFilter<T> {
-    inner: T,
-}
-
-impl<T: Tokenizer> Tokenizer for CachedStemFilter<T> {
-    type TokenStream<'a> = CachedStemStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CachedStemStream {
-            tail: self.inner.token_stream(text),
-        }
-    }
-}
-
-pub struct CachedStemStream<T> {
-    tail: T,
-}
-
-impl<T: TokenStream> TokenStream for CachedStemStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        stem(&mut self.tail.token_mut().text);
-        true
-    }
-
-    fn token(&self) -> &Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
-    }
-}
-
-/// The `stem_en` filter of a snippet analyzer: only tokens that could stem
-/// to a query term are stemmed. Stemming keeps a word's first byte (so
-/// Snowball English is written; checked on the 306,635 distinct words of
-/// the benchmark corpora), so a token whose first byte begins no query term
-/// cannot match one, stemmed or not, and is left as it is.
+/// The `stem_en` filter: tantivy's English `Stemmer`, memoised; for a
+/// snippet analyzer, stemming only the tokens that could stem to a query
+/// term ([`CachedStemmer::for_terms`]).
 #[derive(Clone, Copy)]
-pub struct CandidateStemmer {
-    /// First bytes of the query terms.
-    pub first_bytes: [bool; 256],
+pub struct CachedStemmer {
+    /// None: every token is stemmed. Else only tokens whose first byte is
+    /// marked: stemming keeps a word's first byte (so Snowball English is
+    /// written; checked on the 306,635 distinct words of the benchmark
+    /// corpora), so a token whose first byte begins no query term cannot
+    /// match one, stemmed or not, and is left as it is.
+    first_bytes: Option<[bool; 256]>,
 }
 
-impl CandidateStemmer {
-    /// The stemmer for matching `terms` (stems, as indexed).
-    pub fn for_terms<'t>(terms: impl IntoIterator<Item = &'t str>) -> CandidateStemmer {
+impl CachedStemmer {
+    /// Stems every token (indexing, queries).
+    pub const EVERY_WORD: CachedStemmer = CachedStemmer { first_bytes: None };
+
+    /// Stems the tokens that could match `terms` (stems, as indexed).
+    pub fn for_terms<'t>(terms: impl IntoIterator<Item = &'t str>) -> CachedStemmer {
         let mut first_bytes = [false; 256];
         for t in terms {
             if let Some(&b) = t.as_bytes().first() {
                 first_bytes[b as usize] = true;
             }
         }
-        CandidateStemmer { first_bytes }
+        CachedStemmer {
+            first_bytes: Some(first_bytes),
+        }
     }
 }
 
-impl TokenFilter for CandidateStemmer {
-    type Tokenizer<T: Tokenizer> = CandidateStemFilter<T>;
+impl TokenFilter for CachedStemmer {
+    type Tokenizer<T: Tokenizer> = CachedStemFilter<T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> CandidateStemFilter<T> {
-        CandidateStemFilter {
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> CachedStemFilter<T> {
+        CachedStemFilter {
             inner: tokenizer,
             first_bytes: self.first_bytes,
         }
@@ -102,38 +60,38 @@ impl TokenFilter for CandidateStemmer {
 }
 
 #[derive(Clone)]
-pub struct CandidateStemFilter<T> {
+pub struct CachedStemFilter<T> {
     inner: T,
-    first_bytes: [bool; 256],
+    first_bytes: Option<[bool; 256]>,
 }
 
-impl<T: Tokenizer> Tokenizer for CandidateStemFilter<T> {
-    type TokenStream<'a> = CandidateStemStream<'a, T::TokenStream<'a>>;
+impl<T: Tokenizer> Tokenizer for CachedStemFilter<T> {
+    type TokenStream<'a> = CachedStemStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        CandidateStemStream {
+        CachedStemStream {
             tail: self.inner.token_stream(text),
-            first_bytes: &self.first_bytes,
+            first_bytes: self.first_bytes.as_ref(),
         }
     }
 }
 
-pub struct CandidateStemStream<'a, T> {
+pub struct CachedStemStream<'a, T> {
     tail: T,
-    first_bytes: &'a [bool; 256],
+    first_bytes: Option<&'a [bool; 256]>,
 }
 
-impl<T: TokenStream> TokenStream for CandidateStemStream<'_, T> {
+impl<T: TokenStream> TokenStream for CachedStemStream<'_, T> {
     fn advance(&mut self) -> bool {
         if !self.tail.advance() {
             return false;
         }
         let text = &mut self.tail.token_mut().text;
-        if text
-            .as_bytes()
-            .first()
-            .is_some_and(|&b| self.first_bytes[b as usize])
-        {
+        let candidate = match self.first_bytes {
+            None => true,
+            Some(first) => text.as_bytes().first().is_some_and(|&b| first[b as usize]),
+        };
+        if candidate {
             stem(text);
         }
         true
@@ -230,7 +188,7 @@ mod tests {
             "minist", "meet", "die", "sky", "happili", "generous", "mysteri",
         ];
         let mut full = lowercased(Stemmer::new(Language::English));
-        let mut some = lowercased(CandidateStemmer::for_terms(terms.iter().copied()));
+        let mut some = lowercased(CachedStemmer::for_terms(terms.iter().copied()));
         let hits = |tokens: Vec<Token>| -> Vec<(usize, String)> {
             tokens
                 .into_iter()
@@ -262,7 +220,7 @@ mod tests {
                     effective bowdlerize probate rate cease controll roll \
                     antidisestablishmentarianism-like-words-that-are-really-long";
         let mut plain = lowercased(Stemmer::new(Language::English));
-        let mut memo = lowercased(CachedStemmer);
+        let mut memo = lowercased(CachedStemmer::EVERY_WORD);
         // Twice: stemmed the first time, remembered the second.
         for _ in 0..2 {
             let (a, b) = (tokens(&mut plain, text), tokens(&mut memo, text));
