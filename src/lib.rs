@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
+pub mod mem;
 pub mod provenance;
 pub mod schema;
 pub mod search;

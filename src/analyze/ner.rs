@@ -809,17 +809,6 @@ const EMPTY: Entry = Entry {
     w: [0; NLABELS],
 };
 
-#[inline]
-fn prefetch<T>(p: *const T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: prefetching is a hint; it never faults, even on a bad address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p as *const i8, std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
-
 impl Weights {
     /// Builds the table from (feature, weights) pairs.
     pub fn from_rows(rows: Vec<(u64, [f32; NLABELS])>) -> Weights {
@@ -909,7 +898,7 @@ impl Weights {
         let mask = self.table.len() - 1;
         for &f in features {
             let key = if f == 0 { 1 } else { f };
-            prefetch(&self.table[(key as usize) & mask]);
+            crate::mem::prefetch(&self.table[(key as usize) & mask]);
         }
         for &f in features {
             if let Some(row) = self.row(f) {

@@ -17,7 +17,7 @@ use crate::index::NewsIndex;
 use crate::provenance;
 use rayon::prelude::*;
 
-use crate::search::{FacetNames, HitReader, IdReader, RawHit, StrReader, facet_names, top_hits};
+use crate::search::{EntityNames, HitReader, IdReader, RawHit, StrReader, top_hits};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
@@ -111,7 +111,17 @@ struct FastColumns {
     ids: IdReader,
     titles: StrReader,
     facets: Vec<tantivy::fastfield::FacetReader>,
-    names: FacetNames,
+    names: EntityNames,
+    /// Which of them the columns read.
+    need: Need,
+}
+
+#[derive(Clone, Copy)]
+struct Need {
+    id: bool,
+    title: bool,
+    date: bool,
+    entities: bool,
 }
 
 impl<'a> Rows<'a> {
@@ -130,25 +140,33 @@ impl<'a> Rows<'a> {
         if !(columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete()) {
             return Ok(Rows { stored, fast: None });
         }
+        let need = Need {
+            id: columns.contains(&"id"),
+            title: columns.contains(&"title"),
+            date: columns.contains(&"date"),
+            entities: columns
+                .iter()
+                .any(|c| matches!(*c, "person" | "org" | "location" | "misc")),
+        };
         let facets = searcher
             .segment_readers()
             .iter()
             .map(|s| s.facet_reader("facet"))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        // Dictionaries are read side by side.
+        // Dictionaries are read side by side, those the columns need.
         let (names, ()) = rayon::join(
             || {
-                if columns
-                    .iter()
-                    .any(|c| matches!(*c, "person" | "org" | "location" | "misc"))
-                {
-                    facet_names(searcher)
+                if need.entities {
+                    EntityNames::read(searcher)
                 } else {
-                    Ok(FacetNames::default())
+                    Ok(EntityNames::default())
                 }
             },
             || {
-                rayon::join(|| ids.prefetch(), || titles.prefetch());
+                rayon::join(
+                    || need.id.then(|| ids.prefetch()),
+                    || need.title.then(|| titles.prefetch()),
+                );
             },
         );
         let names = names?;
@@ -157,6 +175,7 @@ impl<'a> Rows<'a> {
             titles,
             facets,
             names,
+            need,
         };
         Ok(Rows {
             stored,
@@ -164,68 +183,154 @@ impl<'a> Rows<'a> {
         })
     }
 
-    /// Writes the row of one hit; `scratch` is reused from row to row (so
-    /// that threads formatting rows do not contend for the allocator).
+    /// Writes the rows of `hits`, ranked from `first`; `scratch` is reused
+    /// from batch to batch (so that threads formatting rows do not contend
+    /// for the allocator).
     fn write<'s, W: Write>(
         &'s self,
         w: &mut RowWriter<W>,
         scratch: &mut Scratch<'s>,
         columns: &[&str],
-        rank: usize,
-        raw: &RawHit,
+        first: usize,
+        hits: &[RawHit],
     ) -> anyhow::Result<()> {
-        let Some(FastColumns {
+        let Some(fast) = &self.fast else {
+            for (i, raw) in hits.iter().enumerate() {
+                w.write(&self.stored.read(first + i, raw)?)?;
+            }
+            return Ok(());
+        };
+        for (b, batch) in hits.chunks(BATCH).enumerate() {
+            self.write_batch(fast, w, scratch, columns, first + b * BATCH, batch)?;
+        }
+        Ok(())
+    }
+
+    /// [`Rows::write`] from fast fields, for one [`BATCH`] of hits, in
+    /// steps: dictionary ordinals, then name numbers, then ids, titles and
+    /// names, then rows, each step for every hit before the next and what
+    /// the next one reads prefetched. So the loads of a row's ~10 entity
+    /// names, scattered over the facet dictionaries, overlap instead of
+    /// each waiting for the one before (export 10-15% faster; batches of 32
+    /// rows measured the same as of one).
+    fn write_batch<'s, W: Write>(
+        &'s self,
+        fast: &'s FastColumns,
+        w: &mut RowWriter<W>,
+        scratch: &mut Scratch<'s>,
+        columns: &[&str],
+        first: usize,
+        hits: &[RawHit],
+    ) -> anyhow::Result<()> {
+        let FastColumns {
             ids,
             titles,
             facets,
             names,
-        }) = &self.fast
-        else {
-            return Ok(w.write(&self.stored.read(rank, raw)?)?);
-        };
-        let seg = raw.addr.segment_ord as usize;
-        let Scratch { entities, date } = scratch;
-        for list in entities.iter_mut() {
-            list.clear();
-        }
-        for ord in facets[seg].facet_ords(raw.addr.doc_id) {
-            if let Some((root, name)) = names.get(seg, ord)
-                && let Some(t) = EntityType::from_name(root)
-            {
-                entities[t as usize].push(name);
+            need,
+        } = fast;
+        let ids = ids.strs();
+        let Scratch {
+            entities,
+            date,
+            ords,
+            values,
+            refs,
+            ref_ends,
+        } = scratch;
+        // Dictionary ordinals: ids, titles, facets.
+        ords.clear();
+        refs.clear();
+        ref_ends.clear();
+        for raw in hits {
+            let seg = raw.addr.segment_ord as usize;
+            for (reader, wanted) in [(ids, need.id), (titles, need.title)] {
+                let ord = if wanted { reader.ord(raw.addr) } else { None };
+                if let Some(ord) = ord {
+                    reader.preload(seg, ord);
+                }
+                ords.push(ord);
             }
+            if need.entities {
+                for ord in facets[seg].facet_ords(raw.addr.doc_id) {
+                    names.preload_ord(seg, ord);
+                    refs.push(ord);
+                }
+            }
+            ref_ends.push(refs.len());
         }
-        let id = ids.get(raw.addr).unwrap_or_default();
-        let mut title = titles.get(raw.addr).unwrap_or_default();
-        if title.len() >= MAX_TOKEN_LEN {
-            // Column values are cut there; the stored title is whole.
-            title = self.stored.read(rank, raw)?.title.into();
+        // Facet ordinals -> name numbers.
+        let mut from = 0;
+        for (raw, &end) in hits.iter().zip(ref_ends.iter()) {
+            let seg = raw.addr.segment_ord as usize;
+            for r in &mut refs[from..end] {
+                *r = names.get(seg, *r);
+                names.preload(seg, *r);
+            }
+            from = end;
         }
-        date.clear();
-        if let Some(secs) = raw.date {
-            crate::ingest::date::write_rfc3339(secs, date);
+        // Ids and titles.
+        values.clear();
+        for (k, ord) in ords.iter().enumerate() {
+            let raw = &hits[k / 2];
+            let reader = if k % 2 == 0 { ids } else { titles };
+            let value = ord.and_then(|ord| reader.by_ord(raw.addr.segment_ord as usize, ord));
+            if let Some(v) = &value {
+                crate::mem::prefetch(v.as_ptr());
+            }
+            values.push(value.unwrap_or_default());
         }
-        let cell = |column: &str| match column {
-            "id" => Cell::Text(&id),
-            "score" => Cell::Score(raw.score),
-            "rank" => Cell::Rank(rank),
-            "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
-            "title" => Cell::Text(&title),
-            other => match EntityType::from_name(other) {
-                Some(t) => Cell::Names(&entities[t as usize]),
-                None => Cell::Text(""),
-            },
-        };
-        // On the stack, unless a column is asked for more than once.
-        let mut cells = [Cell::Text(""); crate::export::COLUMNS.len()];
-        if columns.len() > cells.len() {
-            let cells: Vec<Cell<'_>> = columns.iter().map(|c| cell(c)).collect();
-            return Ok(w.write_cells(&cells)?);
+        // Rows.
+        for (i, raw) in hits.iter().enumerate() {
+            let seg = raw.addr.segment_ord as usize;
+            for list in entities.iter_mut() {
+                list.clear();
+            }
+            let from = if i == 0 { 0 } else { ref_ends[i - 1] };
+            for &r in &refs[from..ref_ends[i]] {
+                if let Some((t, name)) = names.name(seg, r) {
+                    entities[t as usize].push(name);
+                }
+            }
+            let id = &values[2 * i];
+            let long_title;
+            let mut title = &*values[2 * i + 1];
+            if title.len() >= MAX_TOKEN_LEN {
+                // Column values are cut there; the stored title is whole.
+                long_title = self.stored.read(first + i, raw)?.title;
+                title = &long_title;
+            }
+            date.clear();
+            if need.date
+                && let Some(secs) = raw.date
+            {
+                crate::ingest::date::write_rfc3339(secs, date);
+            }
+            let rank = first + i;
+            let cell = |column: &str| match column {
+                "id" => Cell::Text(id),
+                "score" => Cell::Score(raw.score),
+                "rank" => Cell::Rank(rank),
+                "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
+                "title" => Cell::Text(title),
+                other => match EntityType::from_name(other) {
+                    Some(t) => Cell::Names(&entities[t as usize]),
+                    None => Cell::Text(""),
+                },
+            };
+            // On the stack, unless a column is asked for more than once.
+            let mut cells = [Cell::Text(""); crate::export::COLUMNS.len()];
+            if columns.len() > cells.len() {
+                let cells: Vec<Cell<'_>> = columns.iter().map(|c| cell(c)).collect();
+                w.write_cells(&cells)?;
+                continue;
+            }
+            for (slot, column) in cells.iter_mut().zip(columns) {
+                *slot = cell(column);
+            }
+            w.write_cells(&cells[..columns.len()])?;
         }
-        for (slot, column) in cells.iter_mut().zip(columns) {
-            *slot = cell(column);
-        }
-        Ok(w.write_cells(&cells[..columns.len()])?)
+        Ok(())
     }
 }
 
@@ -234,6 +339,14 @@ impl<'a> Rows<'a> {
 struct Scratch<'s> {
     entities: [Vec<&'s str>; 4],
     date: String,
+    /// Per hit of a batch: its id's and title's dictionary ordinals.
+    ords: Vec<Option<u64>>,
+    /// Per hit of a batch: its id and title.
+    values: Vec<std::borrow::Cow<'s, str>>,
+    /// The batch's facet ordinals, then name numbers ([`EntityNames`]),
+    /// and where each hit's end.
+    refs: Vec<u64>,
+    ref_ends: Vec<usize>,
 }
 
 /// Hits formatted per task, and tasks per round: rows are formatted in
@@ -241,6 +354,9 @@ struct Scratch<'s> {
 /// bounded whatever the number of hits.
 const CHUNK: usize = 2048;
 const ROUND: usize = 8;
+
+/// Hits read a step at a time ([`Rows::write_batch`]).
+const BATCH: usize = 32;
 
 fn write_all<W: Write>(
     mut out: W,
@@ -262,9 +378,7 @@ fn write_all<W: Write>(
                     columns.clone(),
                 );
                 let mut scratch = Scratch::default();
-                for (i, raw) in chunk.iter().enumerate() {
-                    reader.write(&mut w, &mut scratch, &columns, first + i, raw)?;
-                }
+                reader.write(&mut w, &mut scratch, &columns, first, chunk)?;
                 Ok(w.finish()?)
             })
             .collect();

@@ -16,6 +16,7 @@ use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, Searcher};
 
+use crate::analyze::EntityType;
 use crate::error::{Error, Result};
 
 /// Counts facets under the roots in `kinds` over the hits of a query.
@@ -107,6 +108,110 @@ impl FacetNames {
         };
         self.names.push((r, name.to_string()));
         Some((self.names.len() - 1) as u32)
+    }
+}
+
+/// The entity names of each segment's facet column, for export: per facet
+/// ordinal one number packing the entity type and where the name lies in
+/// the segment's dictionary text, so that a row reads one slot and the name
+/// itself per entity ([`FacetNames`] goes through a number shared by the
+/// segments, a list of names and a string each; export never compares
+/// names across segments, so it needs no merge).
+#[derive(Default)]
+pub struct EntityNames {
+    segments: Vec<(super::Terms, Vec<u64>)>,
+}
+
+impl EntityNames {
+    /// A facet that is not an entity name (a root alone, a source, a
+    /// category).
+    const NONE: u64 = u64::MAX;
+
+    /// Reads every segment's facet dictionary, the segments side by side.
+    pub fn read(searcher: &Searcher) -> Result<EntityNames> {
+        use rayon::prelude::*;
+        let segments = searcher
+            .segment_readers()
+            .par_iter()
+            .map(|segment| {
+                let reader = segment.facet_reader("facet")?;
+                let terms = super::Terms::read(reader.facet_dict())
+                    .map_err(|e| Error::Tantivy(e.into()))?;
+                let mut refs = Vec::with_capacity(terms.ends.len());
+                let mut start = 0;
+                for &end in &terms.ends {
+                    refs.push(Self::pack(&terms.text[start..end], start));
+                    start = end;
+                }
+                Ok((terms, refs))
+            })
+            .collect::<Result<_>>()?;
+        Ok(EntityNames { segments })
+    }
+
+    /// The number of an encoded facet starting at byte `at` of its
+    /// dictionary's text: the name's start (40 bits), length (22 bits) and
+    /// type (2 bits), or [`EntityNames::NONE`].
+    fn pack(key: &str, at: usize) -> u64 {
+        let mut parts = key.split('\0');
+        let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+            return Self::NONE;
+        };
+        let Some(kind) = EntityType::from_name(root) else {
+            return Self::NONE;
+        };
+        let start = (at + root.len() + 1) as u64;
+        let len = name.len() as u64;
+        // Facet terms are at most 65,530 bytes and a segment's dictionary
+        // far below a terabyte.
+        if start >= 1 << 40 || len >= 1 << 22 {
+            return Self::NONE;
+        }
+        start << 24 | len << 2 | kind as u64
+    }
+
+    /// The number of facet ordinal `ord` of segment `seg`.
+    #[inline]
+    pub fn get(&self, seg: usize, ord: u64) -> u64 {
+        self.segments
+            .get(seg)
+            .and_then(|(_, refs)| refs.get(ord as usize))
+            .copied()
+            .unwrap_or(Self::NONE)
+    }
+
+    /// Starts loading the number of facet ordinal `ord` of segment `seg`
+    /// ([`crate::mem::prefetch`]).
+    #[inline]
+    pub fn preload_ord(&self, seg: usize, ord: u64) {
+        if let Some((_, refs)) = self.segments.get(seg) {
+            crate::mem::prefetch(refs.as_ptr().wrapping_add(ord as usize));
+        }
+    }
+
+    /// Starts loading the name a number of segment `seg` points at.
+    #[inline]
+    pub fn preload(&self, seg: usize, r: u64) {
+        if r != Self::NONE
+            && let Some((terms, _)) = self.segments.get(seg)
+        {
+            let at = ((r >> 24) as usize).min(terms.text.len());
+            crate::mem::prefetch(terms.text.as_bytes()[at..].as_ptr());
+        }
+    }
+
+    /// The type and name a number of segment `seg` stands for (None for
+    /// a facet that is not an entity name).
+    #[inline]
+    pub fn name(&self, seg: usize, r: u64) -> Option<(EntityType, &str)> {
+        if r == Self::NONE {
+            return None;
+        }
+        let (terms, _) = self.segments.get(seg)?;
+        let start = (r >> 24) as usize;
+        let len = ((r >> 2) & ((1 << 22) - 1)) as usize;
+        let name = terms.text.get(start..start + len)?;
+        Some((EntityType::ALL[(r & 3) as usize], name))
     }
 }
 
@@ -316,6 +421,50 @@ impl SegmentCollector for FacetTallySegment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entity_names_pack_type_and_place_and_nothing_else() {
+        let mut terms = crate::search::Terms {
+            text: String::new(),
+            ends: Vec::new(),
+        };
+        let keys = [
+            "location",
+            "location\0Zürich",
+            "misc\0Olympic Games",
+            "person\0Ann Lee",
+            "source\0Reuters",
+            "person\0a\0b",
+        ];
+        for key in keys {
+            terms.push(key.as_bytes());
+        }
+        let mut refs = Vec::new();
+        let mut start = 0;
+        for &end in &terms.ends {
+            refs.push(EntityNames::pack(&terms.text[start..end], start));
+            start = end;
+        }
+        let names = EntityNames {
+            segments: vec![(terms, refs)],
+        };
+        let got: Vec<_> = (0..keys.len() as u64 + 1)
+            .map(|ord| names.name(0, names.get(0, ord)))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                None,
+                Some((EntityType::Location, "Zürich")),
+                Some((EntityType::Misc, "Olympic Games")),
+                Some((EntityType::Person, "Ann Lee")),
+                None,
+                None,
+                None,
+            ]
+        );
+        assert_eq!(names.get(1, 0), EntityNames::NONE);
+    }
 
     #[test]
     fn top_facets_orders_by_count_then_name_and_keeps_k() {

@@ -7,7 +7,7 @@ pub mod facets;
 pub mod output;
 pub mod query;
 
-pub use facets::{FacetNames, FacetTally, Tally, facet_names, top_facets};
+pub use facets::{EntityNames, FacetNames, FacetTally, Tally, facet_names, top_facets};
 
 use std::cmp::Ordering;
 
@@ -467,10 +467,20 @@ impl StrReader {
 
     /// The value of a document, if it has one.
     pub fn get(&self, addr: DocAddress) -> Option<std::borrow::Cow<'_, str>> {
+        self.by_ord(addr.segment_ord as usize, self.ord(addr)?)
+    }
+
+    /// The ordinal of a document's value in its segment's dictionary
+    /// (the first half of [`StrReader::get`]).
+    pub fn ord(&self, addr: DocAddress) -> Option<u64> {
+        let col = self.columns.get(addr.segment_ord as usize)?.as_ref()?;
+        col.term_ords(addr.doc_id).next()
+    }
+
+    /// The value of ordinal `ord` of segment `seg` (the second half).
+    pub fn by_ord(&self, seg: usize, ord: u64) -> Option<std::borrow::Cow<'_, str>> {
         use std::borrow::Cow;
-        let seg = addr.segment_ord as usize;
         let col = self.columns.get(seg)?.as_ref()?;
-        let ord = col.term_ords(addr.doc_id).next()? as usize;
         let all = match self.all[seg].get() {
             Some(all) => all,
             None => {
@@ -485,11 +495,23 @@ impl StrReader {
             }
         };
         if let Some(all) = all {
-            return all.get(ord).map(Cow::Borrowed);
+            return all.get(ord as usize).map(Cow::Borrowed);
         }
         let mut out = String::new();
-        col.ord_to_str(ord as u64, &mut out).ok()?;
+        col.ord_to_str(ord, &mut out).ok()?;
         Some(Cow::Owned(out))
+    }
+
+    /// Starts loading where [`StrReader::by_ord`] will find the value of
+    /// `ord`, if the segment's dictionary has been read whole (a hint:
+    /// [`crate::mem::prefetch`]).
+    #[inline]
+    pub fn preload(&self, seg: usize, ord: u64) {
+        if let Some(Some(all)) = self.all.get(seg).and_then(|a| a.get())
+            && let Some(end) = all.ends.get(ord as usize)
+        {
+            crate::mem::prefetch(end);
+        }
     }
 }
 
@@ -524,6 +546,11 @@ impl IdReader {
     /// See [`StrReader::prefetch`].
     pub fn prefetch(&self) {
         self.0.prefetch();
+    }
+
+    /// The ids as a [`StrReader`], for reading them in steps.
+    pub fn strs(&self) -> &StrReader {
+        &self.0
     }
 
     /// The lookups expected so far ([`IdReader::expect`]).
