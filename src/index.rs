@@ -62,6 +62,12 @@ fn write_meta(dir: &Path, meta: &IndexMeta) -> Result<()> {
 /// Segments with more documents than this are not merged further.
 const MERGE_MAX_DOCS: usize = 20_000;
 
+/// Bytes of stored documents compressed together (tantivy's default is
+/// 16,384). Reading a hit's document for its snippet decompresses its whole
+/// block: with news articles of about 1 KB, blocks of 4 KB made 300 queries
+/// with snippets 10% faster on the real corpus for an index 5% larger.
+const DOCSTORE_BLOCK: usize = 4096;
+
 impl NewsIndex {
     /// Opens an existing index, checking its schema version.
     pub fn open(dir: &Path) -> Result<NewsIndex> {
@@ -127,7 +133,14 @@ impl NewsIndex {
         }
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let schema = decl.build()?;
-        let index = Index::create_in_dir(dir, schema)?;
+        let settings = tantivy::IndexSettings {
+            docstore_blocksize: DOCSTORE_BLOCK,
+            ..Default::default()
+        };
+        let index = Index::builder()
+            .schema(schema)
+            .settings(settings)
+            .create_in_dir(dir)?;
         decl.register_analyzers(index.tokenizers())?;
         let meta = IndexMeta {
             schema_version: decl.version,
