@@ -302,6 +302,10 @@ pub struct BatchArgs {
     /// queries took (as ripgrep's --stats).
     #[arg(long)]
     pub stats: bool,
+    /// Queries run side by side [default: number of cores]; output keeps
+    /// the order of the queries file.
+    #[arg(long)]
+    pub threads: Option<usize>,
     /// Output file [default: stdout].
     #[arg(long, short)]
     pub output: Option<PathBuf>,

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
+use rayon::prelude::*;
 use serde_json::json;
 
 use crate::analyze::EntityType;
@@ -18,6 +19,13 @@ use crate::search::{
     FacetTally, Filters, IdReader, Request, Sort, StrReader, top_facets, top_hits_tallied,
 };
 use tantivy::tokenizer::MAX_TOKEN_LEN;
+
+/// What one query gave: its output, and its number of hits or why it
+/// failed.
+struct Answer {
+    out: Vec<u8>,
+    hits: Result<usize, String>,
+}
 
 /// One query of the batch file.
 struct BatchQuery {
@@ -176,9 +184,9 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     let facet_names = (!facets.is_empty())
         .then(|| crate::search::facet_names(&searcher).map(std::sync::Arc::new))
         .transpose()?;
-    let (mut failed, mut total) = (0u64, 0u64);
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for q in &queries {
+    // One query's output, made on any thread.
+    let answer = |q: &BatchQuery| -> anyhow::Result<Answer> {
+        let mut out: Vec<u8> = Vec::new();
         let request = Request {
             query: Some(q.text.clone()),
             ..template.clone()
@@ -196,14 +204,10 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         } = match found {
             Ok(x) => x,
             Err(e) => {
-                eprintln!(
-                    "newsdex: query {} (line {}) of {}: {e}",
-                    q.id,
-                    q.line,
-                    a.queries.display()
-                );
-                failed += 1;
-                continue;
+                return Ok(Answer {
+                    out,
+                    hits: Err(e.to_string()),
+                });
             }
         };
         let reader = (a.format != "trec" && needs_doc)
@@ -324,8 +328,47 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
             )?;
             out.write_all(b"\n")?;
         }
-        total += hits.len() as u64;
-        counts.push((q.id.clone(), hits.len()));
+        Ok(Answer {
+            out,
+            hits: Ok(hits.len()),
+        })
+    };
+    // Queries run in rounds, side by side within a round, and are written
+    // in file order as each round completes: memory stays bounded (a round
+    // of queries without --limit holds all their hits' rows).
+    let threads = a.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()?;
+    let round = if a.limit.is_some_and(|k| k <= 1000) {
+        256
+    } else {
+        2 * threads
+    };
+    let (mut failed, mut total) = (0u64, 0u64);
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for queries in queries.chunks(round) {
+        let answers: Vec<anyhow::Result<Answer>> =
+            pool.install(|| queries.par_iter().map(answer).collect());
+        for (q, found) in queries.iter().zip(answers) {
+            let found = found?;
+            match found.hits {
+                Ok(n) => {
+                    out.write_all(&found.out)?;
+                    total += n as u64;
+                    counts.push((q.id.clone(), n));
+                }
+                Err(e) => {
+                    eprintln!(
+                        "newsdex: query {} (line {}) of {}: {e}",
+                        q.id,
+                        q.line,
+                        a.queries.display()
+                    );
+                    failed += 1;
+                }
+            }
+        }
     }
     out.flush()?;
     drop(out);

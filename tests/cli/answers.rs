@@ -234,6 +234,52 @@ fn exports_carry_provenance_and_repeat_exactly() {
 }
 
 #[test]
+fn batch_on_several_threads_writes_what_one_thread_writes_in_file_order() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let file = env.path("queries.txt");
+    let words = [
+        "oil", "putin", "storm", "the", "florida", "zyzzyva", "prices",
+    ];
+    let mut text = String::new();
+    for i in 0..40 {
+        if i == 17 {
+            text.push_str("storm AND (florida\n");
+        } else {
+            text.push_str(words[i % words.len()]);
+            text.push('\n');
+        }
+    }
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    // With and without a limit: queries run in rounds of different sizes.
+    for extra in [&["--limit", "2"][..], &[]] {
+        let run = |threads: &str| {
+            let mut args = vec!["batch", file, "--format", "trec", "--threads", threads];
+            args.extend_from_slice(extra);
+            env.run(&args)
+        };
+        let one = run("1");
+        assert_eq!(one.code, 3, "{}", one.stderr);
+        let qids: Vec<u32> = one
+            .stdout
+            .lines()
+            .map(|l| l.split(' ').next().unwrap().parse().unwrap())
+            .collect();
+        assert!(qids.windows(2).all(|w| w[0] <= w[1]), "{}", one.stdout);
+        assert_eq!(qids.first(), Some(&1));
+        assert_eq!(qids.last(), Some(&40));
+        assert!(one.stderr.contains("query 18 (line 18)"), "{}", one.stderr);
+        for threads in ["2", "3"] {
+            let many = run(threads);
+            assert_eq!(many.code, one.code);
+            assert_eq!(many.stdout, one.stdout);
+            assert_eq!(many.stderr, one.stderr);
+        }
+    }
+}
+
+#[test]
 fn batch_runs_every_query_and_reports_a_broken_one() {
     let env = TestEnv::new();
     env.index_fixtures();
