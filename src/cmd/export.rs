@@ -17,7 +17,7 @@ use crate::index::NewsIndex;
 use crate::provenance;
 use rayon::prelude::*;
 
-use crate::search::{EntityNames, HitReader, IdReader, RawHit, StrReader, top_hits};
+use crate::search::{EntityNames, HitReader, IdReader, RawHit, StrReader, every_hit, order};
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
@@ -26,12 +26,56 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let mut news = NewsIndex::open(dir)?;
     news.search_segments_in_parallel()?;
     let searcher = news.searcher()?;
-    // Read ids for tie-breaks, then for the rows.
     let ids = IdReader::new(&searcher);
-    let (query, hits) = top_hits(&news, &searcher, &request, None, &ids)?;
+    let (query, mut hits) = every_hit(&news, &searcher, &request)?;
+    // Every hit's id and title will be read: the dictionaries are read
+    // whole when that costs less than looking each one up, while the hits
+    // are ordered.
     ids.expect(hits.len());
+    let titles = StrReader::expecting(&searcher, "title", hits.len());
+    let fast = columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete();
+    let need = Need::of(&columns);
+    let ((), names) = rayon::join(
+        || {
+            ids.prefetch();
+            order(&mut hits, request.sort, None, &ids);
+        },
+        || -> crate::Result<EntityNames> {
+            if !fast {
+                return Ok(EntityNames::default());
+            }
+            if need.title {
+                titles.prefetch();
+            }
+            if need.entities {
+                EntityNames::read(&searcher)
+            } else {
+                Ok(EntityNames::default())
+            }
+        },
+    );
+    let names = names?;
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
-    let reader = Rows::new(&news, &searcher, &*query, snippets, &columns, ids)?;
+    let stored = HitReader::new(&news, &searcher, &*query, snippets)?;
+    let reader = if fast {
+        let facets = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.facet_reader("facet"))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        Rows {
+            stored,
+            fast: Some(FastColumns {
+                ids,
+                titles,
+                facets,
+                names,
+                need,
+            }),
+        }
+    } else {
+        Rows { stored, fast: None }
+    };
     let meta = provenance::record(
         &news,
         &searcher,
@@ -124,65 +168,20 @@ struct Need {
     entities: bool,
 }
 
-impl<'a> Rows<'a> {
-    fn new(
-        news: &'a NewsIndex,
-        searcher: &'a tantivy::Searcher,
-        query: &dyn tantivy::query::Query,
-        snippet_chars: usize,
-        columns: &[&str],
-        ids: IdReader,
-    ) -> anyhow::Result<Rows<'a>> {
-        let stored = HitReader::new(news, searcher, query, snippet_chars)?;
-        // Every hit needs its id and title: dictionaries are read whole
-        // when that costs less than looking each one up.
-        let titles = StrReader::expecting(searcher, "title", ids.expected());
-        if !(columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete()) {
-            return Ok(Rows { stored, fast: None });
-        }
-        let need = Need {
+impl Need {
+    fn of(columns: &[&str]) -> Need {
+        Need {
             id: columns.contains(&"id"),
             title: columns.contains(&"title"),
             date: columns.contains(&"date"),
             entities: columns
                 .iter()
                 .any(|c| matches!(*c, "person" | "org" | "location" | "misc")),
-        };
-        let facets = searcher
-            .segment_readers()
-            .iter()
-            .map(|s| s.facet_reader("facet"))
-            .collect::<tantivy::Result<Vec<_>>>()?;
-        // Dictionaries are read side by side, those the columns need.
-        let (names, ()) = rayon::join(
-            || {
-                if need.entities {
-                    EntityNames::read(searcher)
-                } else {
-                    Ok(EntityNames::default())
-                }
-            },
-            || {
-                rayon::join(
-                    || need.id.then(|| ids.prefetch()),
-                    || need.title.then(|| titles.prefetch()),
-                );
-            },
-        );
-        let names = names?;
-        let fast = FastColumns {
-            ids,
-            titles,
-            facets,
-            names,
-            need,
-        };
-        Ok(Rows {
-            stored,
-            fast: Some(fast),
-        })
+        }
     }
+}
 
+impl Rows<'_> {
     /// Writes the rows of `hits`, ranked from `first`; `scratch` is reused
     /// from batch to batch (so that threads formatting rows do not contend
     /// for the allocator).
@@ -366,26 +365,41 @@ fn write_all<W: Write>(
     hits: &[RawHit],
 ) -> anyhow::Result<W> {
     out.write_all(&RowWriter::new(Vec::new(), format, columns.clone())?.finish()?)?;
-    for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
-        let parts: Vec<anyhow::Result<Vec<u8>>> = round
-            .par_chunks(CHUNK)
-            .enumerate()
-            .map(|(c, chunk)| {
-                let first = r * CHUNK * ROUND + c * CHUNK + 1;
-                let mut w = RowWriter::headless(
-                    Vec::with_capacity(chunk.len() * 256),
-                    format,
-                    columns.clone(),
-                );
-                let mut scratch = Scratch::default();
-                reader.write(&mut w, &mut scratch, &columns, first, chunk)?;
-                Ok(w.finish()?)
-            })
-            .collect();
-        for part in parts {
-            out.write_all(&part?)?;
+    // A thread has each round formatted (in parallel) while this one writes
+    // the round before; at most two rounds are held.
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<anyhow::Result<Vec<u8>>>>(0);
+        let columns = &columns;
+        s.spawn(move || {
+            for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
+                let parts: Vec<anyhow::Result<Vec<u8>>> = round
+                    .par_chunks(CHUNK)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let first = r * CHUNK * ROUND + c * CHUNK + 1;
+                        let mut w = RowWriter::headless(
+                            Vec::with_capacity(chunk.len() * 256),
+                            format,
+                            columns.clone(),
+                        );
+                        let mut scratch = Scratch::default();
+                        reader.write(&mut w, &mut scratch, columns, first, chunk)?;
+                        Ok(w.finish()?)
+                    })
+                    .collect();
+                // The writer has stopped (an error): so does formatting.
+                if tx.send(parts).is_err() {
+                    break;
+                }
+            }
+        });
+        for parts in rx {
+            for part in parts {
+                out.write_all(&part?)?;
+            }
         }
-    }
+        Ok(())
+    })?;
     out.flush()?;
     Ok(out)
 }

@@ -446,10 +446,14 @@ impl StrReader {
     /// Reads every segment's dictionary whole now, in parallel, if
     /// [`StrReader::expect`] has been told of enough lookups.
     pub fn prefetch(&self) {
-        use rayon::prelude::*;
-        if !self.eager.load(std::sync::atomic::Ordering::Relaxed) {
-            return;
+        if self.eager.load(std::sync::atomic::Ordering::Relaxed) {
+            self.read_whole();
         }
+    }
+
+    /// Reads every segment's dictionary whole now, in parallel.
+    pub fn read_whole(&self) {
+        use rayon::prelude::*;
         self.columns
             .par_iter()
             .zip(&self.all)
@@ -1079,6 +1083,23 @@ pub fn top_hits_tallied(
         total,
         tally,
     })
+}
+
+/// Every hit of a request, not yet ordered ([`order`]), and the query
+/// built for it: what [`top_hits`] collects without a limit, for callers
+/// with other work to do beside the ordering.
+pub fn every_hit(
+    news: &NewsIndex,
+    searcher: &Searcher,
+    request: &Request,
+) -> Result<(Box<dyn Query>, Vec<RawHit>)> {
+    let query = request.build(news)?;
+    let scoring = request.query.is_some();
+    let mut hits = searcher.search(&*query, &AllHits { scoring })?;
+    if let Some(h) = request.recency {
+        apply_recency(&mut hits, h);
+    }
+    Ok((query, hits))
 }
 
 /// The value of a stored text field, for callers outside this module.
