@@ -72,9 +72,16 @@ query_run() { # corpus run system
     newsdex)
       "$BIN" --index "$dir" batch "$queries" --limit 10 --format trec --stats > /dev/null 2> "$WORK/last.err" || true
       record "$c" newsdex queries_top10 "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s
+      "$BIN" --index "$dir" batch "$queries" --threads 1 --limit 10 --format trec --stats > /dev/null 2> "$WORK/last.err" || true
+      record "$c" newsdex queries_top10_1thread "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s
       "$BIN" --index "$dir" batch "$queries" --limit 10 --format jsonl --fields qid,rank,id,score,title,snippet \
         --facets person,org,location --stats > /dev/null 2> "$WORK/last.err" || true
-      record "$c" newsdex queries_top10_snippets_facets "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s ;;
+      record "$c" newsdex queries_top10_snippets_facets "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s
+      # The same on one thread (batch runs queries side by side by default;
+      # the peers' loops run one query at a time).
+      "$BIN" --index "$dir" batch "$queries" --threads 1 --limit 10 --format jsonl \
+        --fields qid,rank,id,score,title,snippet --facets person,org,location --stats > /dev/null 2> "$WORK/last.err" || true
+      record "$c" newsdex queries_top10_snippets_facets_1thread "$i" "$(awk '/queries run and written in/ {print $(NF-1)}' "$WORK/last.err")" s ;;
     *)
       "$SHARED/peers/$s.sh" search "$dir" "$queries" > "$WORK/last.out" 2>/dev/null || true
       record "$c" "$s" queries_top10 "$i" "$(awk '/^TOTAL_SECONDS/ {print $2}' "$WORK/last.out")" s ;;

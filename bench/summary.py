@@ -72,8 +72,16 @@ target("300 queries top-10 / tantivy-cli bench, real corpus (<= 1.2)",
 target(f"300 queries top-10 / tantivy-cli bench, {big} (<= 1.2)",
        med(big, "newsdex", "queries_top10") / med(big, "tantivy-cli", "queries_top10"), 1.2)
 for c in ["real", big]:
+    one = med(c, "newsdex", "queries_top10_1thread")
+    if one is not None:
+        w(f"| (same, newsdex on one thread as tantivy-cli's bench, {c}) | "
+          f"{one / med(c, 'tantivy-cli', 'queries_top10'):.2f} | |")
+for c in ["real", big]:
     target(f"300 queries with snippets + facets / SQLite FTS5 plain top-10, {c} (< 1.0)",
            med(c, "newsdex", "queries_top10_snippets_facets") / med(c, "sqlite-fts5", "queries_top10"), 1.0)
+    one = med(c, "newsdex", "queries_top10_snippets_facets_1thread")
+    if one is not None:
+        w(f"| (same, newsdex on one thread, {c}) | {one / med(c, 'sqlite-fts5', 'queries_top10'):.2f} | |")
 target(f"one search process per query, {big}, p50 ms (<= 30)", med(big, "newsdex", "search_process_ms"), 30)
 w(f"| (same, p95 ms) | {pct(big, 'newsdex', 'search_process_ms', 0.95):.1f} | |")
 ex = med(big, "sqlite-fts5", "export_s") / med(big, "newsdex", "export_s")
