@@ -299,7 +299,7 @@ impl Collector for FacetTally {
             counts: if self.kinds.is_empty() {
                 Vec::new()
             } else {
-                vec![0; reader.num_facets()]
+                spare_counts(reader.num_facets() as usize)
             },
             seen: Vec::new(),
             reader,
@@ -354,6 +354,45 @@ impl Collector for FacetTally {
             }
         };
         Ok(all)
+    }
+}
+
+thread_local! {
+    /// Count arrays of finished segment collectors, all zero again, for the
+    /// next query on this thread. A fresh array per segment and query (a
+    /// number per facet ordinal, 800 KB on a 200k-article segment) cost page
+    /// faults and zeroing: `clear_page` was 4% of a batch with facets.
+    static SPARE: std::cell::RefCell<Vec<Vec<u32>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A count array of `n` zeros, reused when this thread has one.
+fn spare_counts(n: usize) -> Vec<u32> {
+    let mut counts = SPARE
+        .with(|spare| spare.borrow_mut().pop())
+        .unwrap_or_default();
+    counts.resize(n, 0);
+    counts
+}
+
+impl Drop for FacetTallySegment {
+    fn drop(&mut self) {
+        // Only the ordinals seen were counted: zeroing them makes the whole
+        // array zero again.
+        let mut counts = std::mem::take(&mut self.counts);
+        if counts.is_empty() {
+            return;
+        }
+        for &ord in &self.seen {
+            if let Some(c) = counts.get_mut(ord as usize) {
+                *c = 0;
+            }
+        }
+        SPARE.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < 4 {
+                spare.push(counts);
+            }
+        });
     }
 }
 
