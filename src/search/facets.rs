@@ -299,7 +299,7 @@ impl Collector for FacetTally {
             counts: if self.kinds.is_empty() {
                 Vec::new()
             } else {
-                spare_counts(reader.num_facets() as usize)
+                spare_counts(reader.num_facets())
             },
             seen: Vec::new(),
             reader,
