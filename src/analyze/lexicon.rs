@@ -21,6 +21,55 @@ pub struct Lexicon {
     pub gazetteer: FxHashMap<u64, u8>,
     /// Longest gazetteer entry, in tokens.
     pub gazetteer_max: usize,
+    /// A Bloom filter over `gazetteer`'s keys, built at the first use.
+    gazetteer_filter: std::sync::OnceLock<KeyFilter>,
+}
+
+/// A Bloom filter over hash keys: 2 bits of 2^20 per key (128 KB, in L2
+/// cache; for the shipped 45,210 names, 0.7% false positives). Most token
+/// sequences [`Lexicon::mark_gazetteer`] tries (every token, then every
+/// sequence of up to 8) are no name, and the filter says so without a
+/// lookup in the gazetteer's hash table: that lookup, 8 per token, was 9%
+/// of tagging.
+#[derive(Clone)]
+struct KeyFilter {
+    bits: Vec<u64>,
+    /// The gazetteer's length when the filter was built: a filter built
+    /// before keys were added is not used.
+    keys: usize,
+}
+
+impl KeyFilter {
+    const BITS: u32 = 20;
+
+    fn of(keys: impl ExactSizeIterator<Item = u64>) -> KeyFilter {
+        let mut f = KeyFilter {
+            bits: vec![0; 1 << (Self::BITS - 6)],
+            keys: keys.len(),
+        };
+        for key in keys {
+            for bit in Self::probes(key) {
+                f.bits[bit >> 6] |= 1 << (bit & 63);
+            }
+        }
+        f
+    }
+
+    /// Two bit positions from the key's high bits (keys are products of a
+    /// multiplicative hash, whose high bits are the well-mixed ones).
+    #[inline]
+    fn probes(key: u64) -> [usize; 2] {
+        let mask = (1 << Self::BITS) - 1;
+        [(key >> 44) as usize & mask, (key >> 24) as usize & mask]
+    }
+
+    /// False: the key is surely not in the set.
+    #[inline]
+    fn may_contain(&self, key: u64) -> bool {
+        Self::probes(key)
+            .iter()
+            .all(|&bit| self.bits[bit >> 6] & (1 << (bit & 63)) != 0)
+    }
 }
 
 /// Unknown cluster.
@@ -79,12 +128,19 @@ impl Lexicon {
         if self.gazetteer.is_empty() {
             return;
         }
+        let filter = self
+            .gazetteer_filter
+            .get_or_init(|| KeyFilter::of(self.gazetteer.keys().copied()));
+        let filter = (filter.keys == self.gazetteer.len()).then_some(filter);
         for s in 0..sentences.len().saturating_sub(1) {
             let (a, b) = (sentences[s], sentences[s + 1]);
             for i in a..b {
                 let mut h = SEQ_SEED;
                 for j in i..b.min(i + self.gazetteer_max) {
                     h = seq_step_hashed(h, hashes[j]);
+                    if filter.is_some_and(|f| !f.may_contain(h)) {
+                        continue;
+                    }
                     let Some(&types) = self.gazetteer.get(&h) else {
                         continue;
                     };
@@ -184,6 +240,36 @@ mod tests {
         assert_eq!(infos[1].gazetteer, 1 << loc);
         assert_eq!(infos[2].gazetteer, (1 << (loc + 1)) | (1 << (loc + 3)));
         assert_eq!(infos[3].gazetteer, 1 << (loc + 2));
+    }
+
+    #[test]
+    fn gazetteer_filter_misses_no_name_even_one_added_after_it_was_built() {
+        let mut lex = Lexicon::default();
+        // Letters only: the tagger reads digits as 0.
+        let word = |mut i: usize| {
+            let mut w = String::from("w");
+            while i > 0 {
+                w.push((b'a' + (i % 26) as u8) as char);
+                i /= 26;
+            }
+            w
+        };
+        let names: Vec<Vec<String>> = (0..5000).map(|i| vec![word(i), word(i % 7)]).collect();
+        for name in &names {
+            lex.add_name(EntityType::Org, name);
+        }
+        let org_b = 1 << (4 * EntityType::Org as u16);
+        let marked = |lex: &Lexicon, a: &str, b: &str| {
+            let doc = Doc::new(vec![a, b], [true, false].into_iter());
+            doc.infos(lex)[0].gazetteer & org_b != 0
+        };
+        for name in names.iter().step_by(97) {
+            assert!(marked(&lex, &name[0], &name[1]), "{name:?}");
+        }
+        assert!(!marked(&lex, "wb", "wc"));
+        // The filter is built now; a name added later is still found.
+        lex.add_name(EntityType::Org, &["late".into(), "name".into()]);
+        assert!(marked(&lex, "late", "name"));
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! Features are 64-bit hashes combined from per-token hashes computed once,
 //! so tagging allocates nothing per feature.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
@@ -1121,7 +1121,7 @@ pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> 
     let n = infos.len();
     let mut out = vec![Agg::default(); n];
     // Token counts: lower word -> type counts (slot 4: O).
-    let mut tokens: HashMap<u64, [u32; 5]> = HashMap::new();
+    let mut tokens: HashMap<u64, [u32; 5]> = HashMap::default();
     for (i, x) in infos.iter().enumerate() {
         if x.capitalised {
             let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
@@ -1130,8 +1130,8 @@ pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> 
     }
     // Entities (sentence by sentence): the word sequence hash -> type counts,
     // and the words inside multi-word entities.
-    let mut entities: HashMap<u64, [u32; 5]> = HashMap::new();
-    let mut parts: HashMap<u64, u8> = HashMap::new();
+    let mut entities: HashMap<u64, [u32; 5]> = HashMap::default();
+    let mut parts: HashMap<u64, u8> = HashMap::default();
     let mut spans_of: Vec<Option<(usize, usize, u64)>> = vec![None; n];
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
