@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::sync::{Arc, OnceLock};
 
 use super::lexicon::Lexicon;
-use super::ner::{Doc, Label, NLABELS, Weights, WordCache, decode_with, static_scores};
+use super::ner::{
+    Doc, Label, NLABELS, Weights, WordCache, decode_with, static_scores, static_scores_of,
+};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
@@ -26,14 +28,17 @@ pub fn tag_infos(
         }
         None => (None, None),
     };
-    let fixed = static_scores(w1, infos, sentences, p1);
-    let first = decode_with(&mut &*w1, infos, sentences, None, Some(&fixed));
     match w2 {
-        None => first,
+        None => {
+            let fixed = static_scores(w1, infos, sentences, p1);
+            decode_with(&mut &*w1, infos, sentences, None, Some(&fixed))
+        }
         Some(w2) => {
+            // The static parts of both passes at once (they read no labels).
+            let [fixed1, fixed2] = static_scores_of([(w1, p1), (w2, p2)], infos, sentences);
+            let first = decode_with(&mut &*w1, infos, sentences, None, Some(&fixed1));
             let agg = super::ner::aggregate(infos, sentences, &first);
-            let fixed = static_scores(w2, infos, sentences, p2);
-            decode_with(&mut &*w2, infos, sentences, Some(&agg), Some(&fixed))
+            decode_with(&mut &*w2, infos, sentences, Some(&agg), Some(&fixed2))
         }
     }
 }

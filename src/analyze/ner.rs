@@ -895,11 +895,23 @@ impl Weights {
     /// Adds the integer rows of `features` into `acc`.
     #[inline]
     pub fn add(&self, features: &[u64], acc: &mut [i32; NLABELS]) {
+        self.prefetch(features);
+        self.add_rows(features, acc);
+    }
+
+    /// Starts loading the table slots of `features`.
+    #[inline]
+    pub fn prefetch(&self, features: &[u64]) {
         let mask = self.table.len() - 1;
         for &f in features {
             let key = if f == 0 { 1 } else { f };
             crate::mem::prefetch(&self.table[(key as usize) & mask]);
         }
+    }
+
+    /// [`Weights::add`] without the prefetching.
+    #[inline]
+    pub fn add_rows(&self, features: &[u64], acc: &mut [i32; NLABELS]) {
         for &f in features {
             if let Some(row) = self.row(f) {
                 for (a, w) in acc.iter_mut().zip(row) {
@@ -940,41 +952,61 @@ pub fn static_scores(
     sentences: &[usize],
     parts: Option<&mut PartSums>,
 ) -> Vec<[f32; NLABELS]> {
-    let mut out = vec![[0f32; NLABELS]; infos.len()];
+    let [out] = static_scores_of([(weights, parts)], infos, sentences);
+    out
+}
+
+/// [`static_scores`] for several weight tables at once (both passes): each
+/// token's features are made once, and the lookups in every table are
+/// prefetched together, so more of them are in flight at a time.
+pub fn static_scores_of<const N: usize>(
+    mut tables: [(&Weights, Option<&mut PartSums>); N],
+    infos: &[TokenInfo],
+    sentences: &[usize],
+) -> [Vec<[f32; NLABELS]>; N] {
+    let mut out: [Vec<[f32; NLABELS]>; N] =
+        std::array::from_fn(|_| vec![[0f32; NLABELS]; infos.len()]);
     let mut feats: Vec<u64> = Vec::with_capacity(96);
+    let mut scratch: Vec<u64> = Vec::with_capacity(96);
     // Sums are kept by slot: only for infos a word cache made.
-    let mut parts = parts.filter(|_| infos.iter().all(|x| x.slot > 0));
+    let cached = infos.iter().all(|x| x.slot > 0) && tables.iter().all(|(_, p)| p.is_some());
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
-        for (i, scores) in out.iter_mut().enumerate().take(b).skip(a) {
+        for i in a..b {
             if obviously_outside(infos, i) {
                 continue;
             }
-            let Some(parts) = parts.as_deref_mut() else {
-                feats.clear();
-                static_features(infos, a, b, i, &mut feats);
-                weights.score(&feats, scores);
-                continue;
-            };
-            let own = parts.of(weights, &infos[i], &mut feats);
-            let mut acc = parts.blocks[own][0];
-            for (p, k) in NEIGHBOURS.into_iter().enumerate() {
-                let row = match neighbour(infos, a, b, i, k) {
-                    Some(n) => {
-                        let block = parts.of(weights, n, &mut feats);
-                        parts.blocks[block][p + 1]
-                    }
-                    None => parts.edge(weights, &mut feats)[p + 1],
-                };
-                for (a, r) in acc.iter_mut().zip(row) {
-                    *a += r;
-                }
-            }
             feats.clear();
-            situation_features(infos, a, b, i, &mut feats);
-            pair_features(infos, a, b, i, &mut feats);
-            weights.add(&feats, &mut acc);
-            weights.add_scaled(&acc, scores);
+            if !cached {
+                static_features(infos, a, b, i, &mut feats);
+            } else {
+                situation_features(infos, a, b, i, &mut feats);
+                pair_features(infos, a, b, i, &mut feats);
+            }
+            for (weights, _) in &tables {
+                weights.prefetch(&feats);
+            }
+            for ((weights, parts), out) in tables.iter_mut().zip(out.iter_mut()) {
+                let mut acc = [0i32; NLABELS];
+                if let (true, Some(parts)) = (cached, parts.as_deref_mut()) {
+                    let own = parts.of(weights, &infos[i], &mut scratch);
+                    acc = parts.blocks[own][0];
+                    for (p, k) in NEIGHBOURS.into_iter().enumerate() {
+                        let row = match neighbour(infos, a, b, i, k) {
+                            Some(n) => {
+                                let block = parts.of(weights, n, &mut scratch);
+                                parts.blocks[block][p + 1]
+                            }
+                            None => parts.edge(weights, &mut scratch)[p + 1],
+                        };
+                        for (a, r) in acc.iter_mut().zip(row) {
+                            *a += r;
+                        }
+                    }
+                }
+                weights.add_rows(&feats, &mut acc);
+                weights.add_scaled(&acc, &mut out[i]);
+            }
         }
     }
     out
@@ -1362,10 +1394,15 @@ mod tests {
                 static_features(&infos, 0, infos.len(), i, &mut feats);
             }
         }
+        let mut rows2 = std::collections::BTreeMap::new();
         for f in feats {
             rows.insert(f, std::array::from_fn(|_| rng.below(2001) as f32 - 1000.0));
+            if rng.below(2) == 0 {
+                rows2.insert(f, std::array::from_fn(|_| rng.below(2001) as f32 - 1000.0));
+            }
         }
         let weights = Weights::from_rows(rows.into_iter().collect());
+        let weights2 = Weights::from_rows(rows2.into_iter().collect());
         // A roomy cache, and one emptied every few documents (never within
         // one: slots must stay valid while a document is tagged).
         for mut cache in [WordCache::default(), WordCache::with_max_words(10)] {
@@ -1374,10 +1411,19 @@ mod tests {
                     let starts = words.iter().map(|w| *w == "the");
                     let doc = Doc::new(words.clone(), starts);
                     let plain = static_scores(&weights, &doc.infos(&lex), &doc.sentences, None);
+                    let plain2 = static_scores(&weights2, &doc.infos(&lex), &doc.sentences, None);
                     let infos = doc.infos_with(&lex, &mut cache);
                     let cached =
                         static_scores(&weights, &infos, &doc.sentences, Some(&mut cache.parts[0]));
                     assert_eq!(plain, cached, "{words:?}");
+                    // Both passes' tables at once, as tagging does.
+                    let [p1, p2] = &mut cache.parts;
+                    let both = static_scores_of(
+                        [(&weights, Some(p1)), (&weights2, Some(p2))],
+                        &infos,
+                        &doc.sentences,
+                    );
+                    assert_eq!(both, [plain, plain2], "{words:?}");
                 }
             }
         }
