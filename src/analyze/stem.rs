@@ -113,6 +113,12 @@ impl<T: TokenStream> TokenStream for CachedStemStream<'_, T> {
 /// is lower-cased in place, needs no folding, and is stemmed through the
 /// memo. Other tokens go through tantivy's own `LowerCaser` and
 /// `AsciiFoldingFilter`. Indexing without entities: 5% less CPU.
+///
+/// With a first-byte set (snippets, [`CachedStemmer::for_terms`]), a token
+/// whose first byte, lower-cased, begins no query term cannot match one
+/// (the three keep an ASCII first byte, as lower-cased), so its text is
+/// emptied instead; the token stays, with its offsets, which snippets read
+/// to cut fragments.
 #[derive(Clone, Copy)]
 pub struct LowerFoldStem(pub CachedStemmer);
 
@@ -163,6 +169,13 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
             return false;
         }
         let text = &mut self.tail.token_mut().text;
+        if let (Some(first), Some(&b)) = (self.first_bytes, text.as_bytes().first())
+            && b.is_ascii()
+            && !first[b.to_ascii_lowercase() as usize]
+        {
+            text.clear();
+            return true;
+        }
         if text.is_ascii() {
             text.make_ascii_lowercase();
         } else {
@@ -307,10 +320,8 @@ mod tests {
                 .filter(LowerFoldStem(stem))
                 .build()
         };
-        for stem in [
-            CachedStemmer::EVERY_WORD,
-            CachedStemmer::for_terms(["meet", "zurich", "run", "ecol"]),
-        ] {
+        let terms = ["meet", "zurich", "run", "ecol"];
+        for stem in [CachedStemmer::EVERY_WORD, CachedStemmer::for_terms(terms)] {
             let (a, b) = (
                 tokens(&mut chain(stem), text),
                 tokens(&mut fused(stem), text),
@@ -318,10 +329,19 @@ mod tests {
             assert_eq!((a.len(), b.len()), (28, 28));
             for (a, b) in a.iter().zip(&b) {
                 assert_eq!(
-                    (&a.text, a.offset_from, a.offset_to, a.position),
-                    (&b.text, b.offset_from, b.offset_to, b.position)
+                    (a.offset_from, a.offset_to, a.position),
+                    (b.offset_from, b.offset_to, b.position)
                 );
+                // With terms, a token that cannot match one is emptied.
+                let gated = stem.first_bytes.is_some()
+                    && b.text.is_empty()
+                    && !terms
+                        .iter()
+                        .any(|t| t.as_bytes()[0] == a.text.as_bytes()[0]);
+                assert!(a.text == b.text || gated, "{a:?} {b:?}");
             }
+            let emptied = b.iter().filter(|t| t.text.is_empty()).count();
+            assert_eq!(emptied, if stem.first_bytes.is_some() { 14 } else { 0 });
         }
     }
 

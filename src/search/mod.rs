@@ -6,6 +6,7 @@
 pub mod facets;
 pub mod output;
 pub mod query;
+pub mod snippet;
 
 pub use facets::{EntityNames, FacetNames, FacetTally, Tally, facet_names, top_facets};
 
@@ -15,7 +16,6 @@ use serde::Serialize;
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 use tantivy::schema::{Facet, TantivyDocument, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, DocId, Score, Searcher, SegmentOrdinal, SegmentReader};
 
 use crate::analyze::EntityType;
@@ -693,7 +693,7 @@ pub struct Hit {
 pub struct HitReader<'a> {
     news: &'a NewsIndex,
     searcher: &'a Searcher,
-    snippets: Option<SnippetGenerator>,
+    snippets: Option<snippet::Snippets>,
     snippet_chars: usize,
 }
 
@@ -706,8 +706,9 @@ impl<'a> HitReader<'a> {
         snippet_chars: usize,
     ) -> Result<Self> {
         let snippets = if snippet_chars > 0 {
-            // As `SnippetGenerator::create` does, but with an analyzer that
-            // stems only the body words that could match a term.
+            // Terms weighted as tantivy's `SnippetGenerator::create` weighs
+            // them, with an analyzer that stems only the body words that
+            // could match a term.
             let body = news.fields.body;
             let mut terms: std::collections::BTreeSet<tantivy::Term> = Default::default();
             query.query_terms(&mut |term, _| {
@@ -728,12 +729,7 @@ impl<'a> HitReader<'a> {
             }
             let analyzer = crate::schema::SchemaDecl::embedded()
                 .snippet_analyzer("body", weighted.keys().map(String::as_str))?;
-            Some(SnippetGenerator::new(
-                weighted,
-                analyzer,
-                body,
-                snippet_chars,
-            ))
+            Some(snippet::Snippets::new(weighted, analyzer, snippet_chars))
         } else {
             None
         };
@@ -785,14 +781,10 @@ impl<'a> HitReader<'a> {
             names.sort_unstable();
         }
         let (snippet, highlights) = match &self.snippets {
-            Some(g) => {
-                let s = g.snippet(&body);
-                if s.fragment().is_empty() {
-                    (lead(&body, self.snippet_chars), Vec::new())
-                } else {
-                    (s.fragment().to_string(), s.highlighted().to_vec())
-                }
-            }
+            Some(g) => match g.snippet(&body) {
+                Some(found) => found,
+                None => (lead(&body, self.snippet_chars), Vec::new()),
+            },
             None => (String::new(), Vec::new()),
         };
         let (snippet, highlights) = flatten_whitespace(&snippet, &highlights);
