@@ -86,14 +86,7 @@ impl<T: TokenStream> TokenStream for CachedStemStream<'_, T> {
         if !self.tail.advance() {
             return false;
         }
-        let text = &mut self.tail.token_mut().text;
-        let candidate = match self.first_bytes {
-            None => true,
-            Some(first) => text.as_bytes().first().is_some_and(|&b| first[b as usize]),
-        };
-        if candidate {
-            stem(text);
-        }
+        stem_candidate(&mut self.tail.token_mut().text, self.first_bytes);
         true
     }
 
@@ -186,13 +179,7 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
                 *text = folded;
             }
         }
-        let candidate = match self.first_bytes {
-            None => true,
-            Some(first) => text.as_bytes().first().is_some_and(|&b| first[b as usize]),
-        };
-        if candidate {
-            stem(text);
-        }
+        stem_candidate(text, self.first_bytes);
         true
     }
 
@@ -234,6 +221,18 @@ impl Memo {
 
 thread_local! {
     static MEMO: RefCell<Memo> = RefCell::new(Memo::new());
+}
+
+/// Stems `word` if it could stem to a query term: always without a
+/// first-byte set, else if its first byte is marked.
+fn stem_candidate(word: &mut String, first_bytes: Option<&[bool; 256]>) {
+    let candidate = match first_bytes {
+        None => true,
+        Some(first) => word.as_bytes().first().is_some_and(|&b| first[b as usize]),
+    };
+    if candidate {
+        stem(word);
+    }
 }
 
 /// Replaces `word` by its English stem.
