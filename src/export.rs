@@ -346,7 +346,24 @@ fn tsv_field(line: &mut Vec<u8>, parts: &[&str]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
     use crate::search::HitEntities;
+
+    #[test]
+    fn needs_quotes_finds_each_special_byte_anywhere() {
+        let naive = |b: &[u8]| b.iter().any(|c| matches!(c, b',' | b'"' | b'\r' | b'\n'));
+        for len in 0..40 {
+            let base: Vec<u8> = (0..len).map(|i| b"Ab z\t-\x00\xc3\xa9+"[i % 10]).collect();
+            assert_eq!(needs_quotes(&base), naive(&base), "{base:?}");
+            for at in 0..len {
+                for special in [b',', b'"', b'\r', b'\n', b'.', 0x2b, 0xac] {
+                    let mut b = base.clone();
+                    b[at] = special;
+                    assert_eq!(needs_quotes(&b), naive(&b), "{b:?}");
+                }
+            }
+        }
+    }
 
     fn hit() -> Hit {
         Hit {
