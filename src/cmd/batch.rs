@@ -20,12 +20,8 @@ use crate::search::{
 };
 use tantivy::tokenizer::MAX_TOKEN_LEN;
 
-/// What one query gave: its output, and its number of hits or why it
-/// failed.
-struct Answer {
-    out: Vec<u8>,
-    hits: Result<usize, String>,
-}
+/// One query's rows, and its number of hits or why it failed.
+type Answer = (Vec<u8>, Result<usize, String>);
 
 /// One query of the batch file.
 struct BatchQuery {
@@ -184,190 +180,195 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     let facet_names = (!facets.is_empty())
         .then(|| crate::search::facet_names(&searcher).map(std::sync::Arc::new))
         .transpose()?;
-    // One query's output, made on any thread.
-    let answer = |q: &BatchQuery| -> anyhow::Result<Answer> {
-        let mut out: Vec<u8> = Vec::new();
-        let request = Request {
-            query: Some(q.text.clone()),
-            ..template.clone()
-        };
-        let tally = (!facets.is_empty()).then(|| FacetTally {
-            kinds: facets.clone(),
-            names: facet_names.clone(),
-        });
-        let found = top_hits_tallied(&news, &searcher, &request, a.limit, &ids, tally);
-        let crate::search::Tallied {
-            query,
-            hits,
-            total: n,
-            tally,
-        } = match found {
-            Ok(x) => x,
-            Err(e) => {
-                return Ok(Answer {
-                    out,
-                    hits: Err(e.to_string()),
-                });
-            }
-        };
-        let reader = (a.format != "trec" && needs_doc)
-            .then(|| crate::search::HitReader::new(&news, &searcher, &*query, snippet_chars))
-            .transpose()?;
-        // For titles the column cut (MAX_TOKEN_LEN): the stored one is whole.
-        let whole_titles = crate::search::HitReader::new(&news, &searcher, &*query, 0)?;
-        for (i, h) in hits.iter().enumerate() {
-            let rank = i + 1;
-            if a.format == "trec" {
-                writeln!(
-                    out,
-                    "{} Q0 {} {} {:.4} {}",
-                    q.id,
-                    ids.id(h.addr),
-                    rank,
-                    h.score,
-                    a.tag
-                )?;
-                continue;
-            }
-            // Stored fields are read only when a column needs them.
-            let hit = reader.as_ref().map(|r| r.read(rank, h)).transpose()?;
-            let id = match &hit {
-                Some(hit) => hit.id.clone(),
-                None => ids.id(h.addr),
+    // Writes one query's output to `out`, on any thread; its number of
+    // hits, or why it failed.
+    let answer =
+        |q: &BatchQuery, mut out: &mut dyn Write| -> anyhow::Result<Result<usize, String>> {
+            let request = Request {
+                query: Some(q.text.clone()),
+                ..template.clone()
             };
-            let date = h.date.map(crate::ingest::date::format_rfc3339);
-            let title = || -> anyhow::Result<Option<String>> {
-                if let Some(hit) = &hit {
-                    return Ok(Some(hit.title.clone()));
+            let tally = (!facets.is_empty()).then(|| FacetTally {
+                kinds: facets.clone(),
+                names: facet_names.clone(),
+            });
+            let found = top_hits_tallied(&news, &searcher, &request, a.limit, &ids, tally);
+            let crate::search::Tallied {
+                query,
+                hits,
+                total: n,
+                tally,
+            } = match found {
+                Ok(x) => x,
+                Err(e) => return Ok(Err(e.to_string())),
+            };
+            let reader = (a.format != "trec" && needs_doc)
+                .then(|| crate::search::HitReader::new(&news, &searcher, &*query, snippet_chars))
+                .transpose()?;
+            // For titles the column cut (MAX_TOKEN_LEN): the stored one is whole.
+            let whole_titles = crate::search::HitReader::new(&news, &searcher, &*query, 0)?;
+            for (i, h) in hits.iter().enumerate() {
+                let rank = i + 1;
+                if a.format == "trec" {
+                    writeln!(
+                        out,
+                        "{} Q0 {} {} {:.4} {}",
+                        q.id,
+                        ids.id(h.addr),
+                        rank,
+                        h.score,
+                        a.tag
+                    )?;
+                    continue;
                 }
-                let Some(t) = titles.as_ref().and_then(|t| t.get(h.addr)) else {
-                    return Ok(None);
+                // Stored fields are read only when a column needs them.
+                let hit = reader.as_ref().map(|r| r.read(rank, h)).transpose()?;
+                let id = match &hit {
+                    Some(hit) => hit.id.clone(),
+                    None => ids.id(h.addr),
                 };
-                if t.len() >= MAX_TOKEN_LEN {
-                    return Ok(Some(whole_titles.read(rank, h)?.title));
-                }
-                Ok(Some(t.into_owned()))
-            };
-            let title = if fields.contains(&"title") {
-                title()?
-            } else {
-                None
-            };
-            let text = |v: &Option<String>| v.clone().unwrap_or_default();
-            let values: Vec<(&str, serde_json::Value)> = fields
-                .iter()
-                .map(|f| {
-                    let v = match *f {
-                        "qid" => json!(q.id),
-                        "rank" => json!(rank),
-                        "id" => json!(id),
-                        "score" => json!(((h.score as f64) * 1e4).round() / 1e4),
-                        "date" => json!(date),
-                        "title" => json!(title),
-                        "source" => json!(hit.as_ref().and_then(|x| x.source.clone())),
-                        "url" => json!(hit.as_ref().and_then(|x| x.url.clone())),
-                        "snippet" => json!(hit.as_ref().map(|x| x.snippet.clone())),
-                        kind => {
-                            let names = hit
-                                .as_ref()
-                                .zip(EntityType::from_name(kind))
-                                .map_or(&[][..], |(x, t)| x.entities.of(t));
-                            if csv {
-                                json!(names.join("; "))
-                            } else {
-                                json!(names)
-                            }
-                        }
+                let date = h.date.map(crate::ingest::date::format_rfc3339);
+                let title = || -> anyhow::Result<Option<String>> {
+                    if let Some(hit) = &hit {
+                        return Ok(Some(hit.title.clone()));
+                    }
+                    let Some(t) = titles.as_ref().and_then(|t| t.get(h.addr)) else {
+                        return Ok(None);
                     };
-                    (*f, v)
-                })
-                .collect();
-            if csv {
-                let row: Vec<String> = values
+                    if t.len() >= MAX_TOKEN_LEN {
+                        return Ok(Some(whole_titles.read(rank, h)?.title));
+                    }
+                    Ok(Some(t.into_owned()))
+                };
+                let title = if fields.contains(&"title") {
+                    title()?
+                } else {
+                    None
+                };
+                let text = |v: &Option<String>| v.clone().unwrap_or_default();
+                let values: Vec<(&str, serde_json::Value)> = fields
                     .iter()
-                    .map(|(f, v)| match (*f, v) {
-                        ("score", _) => crate::export::format_score(h.score),
-                        ("date", _) => text(&date),
-                        (_, serde_json::Value::String(s)) => s.clone(),
-                        (_, serde_json::Value::Null) => String::new(),
-                        (_, other) => other.to_string(),
+                    .map(|f| {
+                        let v = match *f {
+                            "qid" => json!(q.id),
+                            "rank" => json!(rank),
+                            "id" => json!(id),
+                            "score" => json!(((h.score as f64) * 1e4).round() / 1e4),
+                            "date" => json!(date),
+                            "title" => json!(title),
+                            "source" => json!(hit.as_ref().and_then(|x| x.source.clone())),
+                            "url" => json!(hit.as_ref().and_then(|x| x.url.clone())),
+                            "snippet" => json!(hit.as_ref().map(|x| x.snippet.clone())),
+                            kind => {
+                                let names = hit
+                                    .as_ref()
+                                    .zip(EntityType::from_name(kind))
+                                    .map_or(&[][..], |(x, t)| x.entities.of(t));
+                                if csv {
+                                    json!(names.join("; "))
+                                } else {
+                                    json!(names)
+                                }
+                            }
+                        };
+                        (*f, v)
                     })
                     .collect();
-                let refs: Vec<&str> = row.iter().map(String::as_str).collect();
-                csv_row(&mut out, &refs)?;
-            } else {
-                // Written as an object field by field (a map built per row
-                // cost a tenth of a batch with facets).
-                out.write_all(b"{")?;
-                for (i, (f, v)) in values.iter().enumerate() {
-                    if i > 0 {
-                        out.write_all(b",")?;
-                    }
-                    serde_json::to_writer(&mut out, f)?;
-                    out.write_all(b":")?;
-                    serde_json::to_writer(&mut out, v)?;
-                }
-                out.write_all(b"}\n")?;
-            }
-        }
-        if let Some(tally) = tally {
-            let facets: serde_json::Map<String, serde_json::Value> = facets
-                .iter()
-                .map(|kind| {
-                    let top = top_facets(&tally, kind, a.facet_size);
-                    let names: Vec<serde_json::Value> = top
-                        .into_iter()
-                        .map(|(name, n)| json!({"name": name, "count": n}))
+                if csv {
+                    let row: Vec<String> = values
+                        .iter()
+                        .map(|(f, v)| match (*f, v) {
+                            ("score", _) => crate::export::format_score(h.score),
+                            ("date", _) => text(&date),
+                            (_, serde_json::Value::String(s)) => s.clone(),
+                            (_, serde_json::Value::Null) => String::new(),
+                            (_, other) => other.to_string(),
+                        })
                         .collect();
-                    (kind.clone(), json!(names))
-                })
-                .collect();
-            serde_json::to_writer(
-                &mut out,
-                &json!({"qid": q.id, "total": n, "facets": facets}),
-            )?;
-            out.write_all(b"\n")?;
-        }
-        Ok(Answer {
-            out,
-            hits: Ok(hits.len()),
-        })
-    };
-    // Queries run in rounds, side by side within a round, and are written
-    // in file order as each round completes: memory stays bounded (a round
-    // of queries without --limit holds all their hits' rows).
-    let threads = a.threads.unwrap_or_else(rayon::current_num_threads).max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()?;
-    let round = if a.limit.is_some_and(|k| k <= 1000) {
-        256
-    } else {
-        2 * threads
-    };
+                    let refs: Vec<&str> = row.iter().map(String::as_str).collect();
+                    csv_row(&mut out, &refs)?;
+                } else {
+                    // Written as an object field by field (a map built per row
+                    // cost a tenth of a batch with facets).
+                    out.write_all(b"{")?;
+                    for (i, (f, v)) in values.iter().enumerate() {
+                        if i > 0 {
+                            out.write_all(b",")?;
+                        }
+                        serde_json::to_writer(&mut out, f)?;
+                        out.write_all(b":")?;
+                        serde_json::to_writer(&mut out, v)?;
+                    }
+                    out.write_all(b"}\n")?;
+                }
+            }
+            if let Some(tally) = tally {
+                let facets: serde_json::Map<String, serde_json::Value> = facets
+                    .iter()
+                    .map(|kind| {
+                        let top = top_facets(&tally, kind, a.facet_size);
+                        let names: Vec<serde_json::Value> = top
+                            .into_iter()
+                            .map(|(name, n)| json!({"name": name, "count": n}))
+                            .collect();
+                        (kind.clone(), json!(names))
+                    })
+                    .collect();
+                serde_json::to_writer(
+                    &mut out,
+                    &json!({"qid": q.id, "total": n, "facets": facets}),
+                )?;
+                out.write_all(b"\n")?;
+            }
+            Ok(Ok(hits.len()))
+        };
     let (mut failed, mut total) = (0u64, 0u64);
     let mut counts: Vec<(String, usize)> = Vec::new();
-    for queries in queries.chunks(round) {
-        let answers: Vec<anyhow::Result<Answer>> =
-            pool.install(|| queries.par_iter().map(answer).collect());
-        for (q, found) in queries.iter().zip(answers) {
-            let found = found?;
-            match found.hits {
-                Ok(n) => {
-                    out.write_all(&found.out)?;
-                    total += n as u64;
-                    counts.push((q.id.clone(), n));
-                }
-                Err(e) => {
-                    eprintln!(
-                        "newsdex: query {} (line {}) of {}: {e}",
-                        q.id,
-                        q.line,
-                        a.queries.display()
-                    );
-                    failed += 1;
-                }
+    let mut report = |q: &BatchQuery, hits: Result<usize, String>| match hits {
+        Ok(n) => {
+            total += n as u64;
+            counts.push((q.id.clone(), n));
+        }
+        Err(e) => {
+            eprintln!(
+                "newsdex: query {} (line {}) of {}: {e}",
+                q.id,
+                q.line,
+                a.queries.display()
+            );
+            failed += 1;
+        }
+    };
+    let threads = a.threads.unwrap_or_else(rayon::current_num_threads).max(1);
+    if threads > 1 && a.limit.is_some_and(|k| k <= 1000) {
+        // Queries with a small --limit run side by side, in rounds written
+        // in file order as each completes.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        for queries in queries.chunks(256) {
+            let answers: Vec<anyhow::Result<Answer>> = pool.install(|| {
+                queries
+                    .par_iter()
+                    .map(|q| {
+                        let mut rows = Vec::new();
+                        let hits = answer(q, &mut rows)?;
+                        Ok((rows, hits))
+                    })
+                    .collect()
+            });
+            for (q, found) in queries.iter().zip(answers) {
+                let (rows, hits) = found?;
+                out.write_all(&rows)?;
+                report(q, hits);
             }
+        }
+    } else {
+        // Without a limit a query may have any number of rows: one query at
+        // a time, written as they come.
+        for q in &queries {
+            let hits = answer(q, &mut out)?;
+            report(q, hits);
         }
     }
     out.flush()?;
