@@ -446,14 +446,10 @@ impl StrReader {
     /// Reads every segment's dictionary whole now, in parallel, if
     /// [`StrReader::expect`] has been told of enough lookups.
     pub fn prefetch(&self) {
-        if self.eager.load(std::sync::atomic::Ordering::Relaxed) {
-            self.read_whole();
-        }
-    }
-
-    /// Reads every segment's dictionary whole now, in parallel.
-    pub fn read_whole(&self) {
         use rayon::prelude::*;
+        if !self.eager.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
         self.columns
             .par_iter()
             .zip(&self.all)
@@ -555,11 +551,6 @@ impl IdReader {
     /// The ids as a [`StrReader`], for reading them in steps.
     pub fn strs(&self) -> &StrReader {
         &self.0
-    }
-
-    /// The lookups expected so far ([`IdReader::expect`]).
-    pub fn expected(&self) -> usize {
-        self.0.expected.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
