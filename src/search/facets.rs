@@ -49,17 +49,7 @@ impl FacetNames {
 /// segments side by side), then the sorted dictionaries merged so that a
 /// facet in several segments gets one number.
 pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
-    use rayon::prelude::*;
-    let segments: Vec<(usize, super::Terms)> = searcher
-        .segment_readers()
-        .par_iter()
-        .map(|segment| {
-            let reader = segment.facet_reader("facet")?;
-            let terms =
-                super::Terms::read(reader.facet_dict()).map_err(|e| Error::Tantivy(e.into()))?;
-            Ok((reader.num_facets(), terms))
-        })
-        .collect::<Result<_>>()?;
+    let segments = facet_dictionaries(searcher)?;
     let mut out = FacetNames {
         segments: segments.iter().map(|(n, _)| vec![u32::MAX; *n]).collect(),
         ..Default::default()
@@ -91,14 +81,36 @@ pub fn facet_names(searcher: &Searcher) -> Result<FacetNames> {
     Ok(out)
 }
 
+/// Each segment's facet dictionary read whole, the segments side by side,
+/// with its number of facets.
+fn facet_dictionaries(searcher: &Searcher) -> Result<Vec<(usize, super::Terms)>> {
+    use rayon::prelude::*;
+    searcher
+        .segment_readers()
+        .par_iter()
+        .map(|segment| {
+            let reader = segment.facet_reader("facet")?;
+            let terms =
+                super::Terms::read(reader.facet_dict()).map_err(|e| Error::Tantivy(e.into()))?;
+            Ok((reader.num_facets(), terms))
+        })
+        .collect()
+}
+
+/// The root and name of an encoded facet (its path's parts joined by a 0
+/// byte), if it has exactly those two parts.
+fn root_and_name(key: &str) -> Option<(&str, &str)> {
+    let mut parts = key.split('\0');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(root), Some(name), None) => Some((root, name)),
+        _ => None,
+    }
+}
+
 impl FacetNames {
-    /// Numbers an encoded facet if it is a (root, name) one: its path's
-    /// parts joined by a 0 byte.
+    /// Numbers an encoded facet if it is a (root, name) one.
     fn number(&mut self, key: &str) -> Option<u32> {
-        let mut parts = key.split('\0');
-        let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
-            return None;
-        };
+        let (root, name) = root_and_name(key)?;
         let r = match self.roots.iter().rposition(|r| r == root) {
             Some(r) => r,
             None => {
@@ -130,22 +142,18 @@ impl EntityNames {
     /// Reads every segment's facet dictionary, the segments side by side.
     pub fn read(searcher: &Searcher) -> Result<EntityNames> {
         use rayon::prelude::*;
-        let segments = searcher
-            .segment_readers()
-            .par_iter()
-            .map(|segment| {
-                let reader = segment.facet_reader("facet")?;
-                let terms = super::Terms::read(reader.facet_dict())
-                    .map_err(|e| Error::Tantivy(e.into()))?;
+        let segments = facet_dictionaries(searcher)?
+            .into_par_iter()
+            .map(|(_, terms)| {
                 let mut refs = Vec::with_capacity(terms.ends.len());
                 let mut start = 0;
                 for &end in &terms.ends {
                     refs.push(Self::pack(&terms.text[start..end], start));
                     start = end;
                 }
-                Ok((terms, refs))
+                (terms, refs)
             })
-            .collect::<Result<_>>()?;
+            .collect();
         Ok(EntityNames { segments })
     }
 
@@ -153,8 +161,7 @@ impl EntityNames {
     /// dictionary's text: the name's start (40 bits), length (22 bits) and
     /// type (2 bits), or [`EntityNames::NONE`].
     fn pack(key: &str, at: usize) -> u64 {
-        let mut parts = key.split('\0');
-        let (Some(root), Some(name), None) = (parts.next(), parts.next(), parts.next()) else {
+        let Some((root, name)) = root_and_name(key) else {
             return Self::NONE;
         };
         let Some(kind) = EntityType::from_name(root) else {
