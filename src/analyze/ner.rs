@@ -1001,13 +1001,6 @@ pub fn static_scores_of<const N: usize>(
         // this one is scored.
         let next = |from: usize| (from..b).find(|&j| !obviously_outside(infos, j));
         let mut ahead = next(a);
-        if let (true, Some(j)) = (cached, ahead) {
-            for (_, parts) in &tables {
-                if let Some(parts) = parts {
-                    parts.preload(infos, a, b, j);
-                }
-            }
-        }
         while let Some(i) = ahead {
             ahead = next(i + 1);
             if let (true, Some(j)) = (cached, ahead) {
