@@ -285,10 +285,12 @@ impl Rows<'_> {
             for list in entities.iter_mut() {
                 list.clear();
             }
+            let mut quote = [false; 4];
             let from = if i == 0 { 0 } else { ref_ends[i - 1] };
             for &r in &refs[from..ref_ends[i]] {
                 if let Some((t, name)) = names.name(seg, r) {
                     entities[t as usize].push(name);
+                    quote[t as usize] |= EntityNames::needs_quotes(r);
                 }
             }
             let id = &values[2 * i];
@@ -313,7 +315,7 @@ impl Rows<'_> {
                 "date" => Cell::Maybe(raw.date.map(|_| date.as_str())),
                 "title" => Cell::Text(title),
                 other => match EntityType::from_name(other) {
-                    Some(t) => Cell::Names(&entities[t as usize]),
+                    Some(t) => Cell::CheckedNames(&entities[t as usize], quote[t as usize]),
                     None => Cell::Text(""),
                 },
             };

@@ -158,8 +158,10 @@ impl EntityNames {
     }
 
     /// The number of an encoded facet starting at byte `at` of its
-    /// dictionary's text: the name's start (40 bits), length (22 bits) and
-    /// type (2 bits), or [`EntityNames::NONE`].
+    /// dictionary's text: the name's start (40 bits), length (21 bits),
+    /// whether a CSV field holding it must be quoted (1 bit, so that export
+    /// need not look for commas and quotes in each name of each row) and
+    /// type (2 bits); or [`EntityNames::NONE`].
     fn pack(key: &str, at: usize) -> u64 {
         let Some((root, name)) = root_and_name(key) else {
             return Self::NONE;
@@ -171,10 +173,17 @@ impl EntityNames {
         let len = name.len() as u64;
         // Facet terms are at most 65,530 bytes and a segment's dictionary
         // far below a terabyte.
-        if start >= 1 << 40 || len >= 1 << 22 {
+        if start >= 1 << 40 || len >= 1 << 21 {
             return Self::NONE;
         }
-        start << 24 | len << 2 | kind as u64
+        let quote = crate::export::needs_quotes(name.as_bytes()) as u64;
+        start << 24 | len << 3 | quote << 2 | kind as u64
+    }
+
+    /// Whether the name of number `r` must be quoted in a CSV field.
+    #[inline]
+    pub fn needs_quotes(r: u64) -> bool {
+        r != Self::NONE && r & 4 != 0
     }
 
     /// The number of facet ordinal `ord` of segment `seg`.
@@ -216,7 +225,7 @@ impl EntityNames {
         }
         let (terms, _) = self.segments.get(seg)?;
         let start = (r >> 24) as usize;
-        let len = ((r >> 2) & ((1 << 22) - 1)) as usize;
+        let len = ((r >> 3) & ((1 << 21) - 1)) as usize;
         let name = terms.text.get(start..start + len)?;
         Some((EntityType::ALL[(r & 3) as usize], name))
     }
@@ -481,6 +490,8 @@ mod tests {
             "person\0Ann Lee",
             "source\0Reuters",
             "person\0a\0b",
+            "org\0Smith, Jones",
+            "org\0Say \"x\"",
         ];
         for key in keys {
             terms.push(key.as_bytes());
@@ -506,8 +517,17 @@ mod tests {
                 Some((EntityType::Person, "Ann Lee")),
                 None,
                 None,
+                Some((EntityType::Org, "Smith, Jones")),
+                Some((EntityType::Org, "Say \"x\"")),
                 None,
             ]
+        );
+        let quoted: Vec<bool> = (0..keys.len() as u64 + 1)
+            .map(|ord| EntityNames::needs_quotes(names.get(0, ord)))
+            .collect();
+        assert_eq!(
+            quoted,
+            [false, false, false, false, false, false, true, true, false]
         );
         assert_eq!(names.get(1, 0), EntityNames::NONE);
     }
