@@ -468,6 +468,44 @@ fn a_limited_ranking_is_the_top_of_the_full_one_ties_included() {
     assert_eq!(ids(&page.stdout), full[4..8].to_vec());
 }
 
+/// Hits tied on score are ordered by id, byte by byte, whichever segment
+/// holds them: export and search alike.
+#[test]
+fn ties_are_ordered_by_id_across_segments() {
+    let env = TestEnv::new();
+    let ids = [
+        ["m7", "b10", "z", "a2", "B1"],
+        ["b9", "a10", "m70", "A", "z0"],
+        ["a", "b1", "m", "b", "aa"],
+    ];
+    // One index run per list: a segment each.
+    for list in ids {
+        let corpus: String = list
+            .iter()
+            .map(|id| format!("{{\"id\":\"{id}\",\"title\":\"t\",\"body\":\"oil\"}}\n"))
+            .collect();
+        let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &corpus);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let mut want: Vec<&str> = ids.iter().flatten().copied().collect();
+    want.sort();
+    let export = env.run(&["export", "oil", "--format", "csv", "--fields", "id"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let got: Vec<&str> = export.stdout.lines().skip(1).collect();
+    assert_eq!(got, want);
+    let search = env.run(&[
+        "search", "oil", "--format", "jsonl", "--limit", "6", "--facets", "none",
+    ]);
+    assert_eq!(search.code, 0, "{}", search.stderr);
+    let got: Vec<String> = search
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["id"].as_str().map(String::from))
+        .collect();
+    assert_eq!(got, want[..6]);
+}
+
 /// Export formats rows in parallel, in chunks written in rank order: over
 /// more hits than one round of chunks (16,384), with runs of tied scores
 /// (ordered by id) across chunk boundaries, its rows are byte for byte the
