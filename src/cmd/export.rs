@@ -13,7 +13,7 @@ use crate::analyze::EntityType;
 use crate::cli::ExportArgs;
 use crate::error::{Error, ExitCode};
 use crate::export::Cell;
-use crate::export::{Format, RowWriter, parse_columns};
+use crate::export::{Format, RowWriter, Writeback, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
 use rayon::prelude::*;
@@ -110,10 +110,10 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                     .unwrap_or_default()
             ));
             let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-            let out = std::io::BufWriter::with_capacity(1 << 16, file);
+            let out = std::io::BufWriter::with_capacity(1 << 16, Writeback::new(file));
             let result = write_all(out, format, columns, &reader, &hits)
                 .and_then(|f| f.into_inner().map_err(|e| anyhow::anyhow!("{}", e.error())))
-                .and_then(|f| f.sync_all().map_err(anyhow::Error::from))
+                .and_then(|f| f.into_inner().sync_all().map_err(anyhow::Error::from))
                 .with_context(|| format!("writing {}", path.display()));
             if let Err(e) = result {
                 let _ = std::fs::remove_file(&tmp);
