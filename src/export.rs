@@ -155,12 +155,14 @@ fn push_uint(out: &mut String, n: u64) {
 /// quoted when it holds a comma, a quote or a line end, quotes doubled, rows
 /// end in CRLF, and a row of one empty field is written `""` (as the csv
 /// crate does, in TSV too). TSV has no quoting: tabs and line ends in a
-/// field become spaces, rows end in LF.
+/// field become spaces, rows end in LF. Rows reach the output a block at a
+/// time: [`RowWriter::finish`] writes the last ones.
 pub struct RowWriter<W: Write> {
     format: Format,
     columns: Vec<&'static str>,
     out: W,
-    /// The row being written.
+    /// Rows written and not yet passed to `out` (in blocks of
+    /// [`RowWriter::BLOCK`]: a write per row cost a copy call per row).
     line: Vec<u8>,
     /// Reused for cells that are formatted (scores, ranks).
     buf: String,
@@ -188,7 +190,7 @@ impl<W: Write> RowWriter<W> {
             format,
             columns,
             out,
-            line: Vec::with_capacity(1024),
+            line: Vec::with_capacity(Self::BLOCK + 4096),
             buf: String::new(),
         }
     }
@@ -202,9 +204,12 @@ impl<W: Write> RowWriter<W> {
         self.write_cells(&cells)
     }
 
-    /// Writes one row, one cell per column.
+    const BLOCK: usize = 1 << 16;
+
+    /// Writes one row, one cell per column (to the output once a block of
+    /// rows is full, or at [`RowWriter::finish`]).
     pub fn write_cells(&mut self, cells: &[Cell<'_>]) -> std::io::Result<()> {
-        self.line.clear();
+        let start = self.line.len();
         if self.format == Format::Jsonl {
             self.json_row(cells)?;
         } else {
@@ -244,14 +249,18 @@ impl<W: Write> RowWriter<W> {
                     csv_field(&mut self.line, parts);
                 }
             }
-            if self.line.is_empty() {
+            if self.line.len() == start {
                 // Else the row would be a blank line, which readers skip.
                 self.line.extend_from_slice(b"\"\"");
             }
             self.line
                 .extend_from_slice(if tsv { b"\n" } else { b"\r\n" });
         }
-        self.out.write_all(&self.line)
+        if self.line.len() >= Self::BLOCK {
+            self.out.write_all(&self.line)?;
+            self.line.clear();
+        }
+        Ok(())
     }
 
     fn json_row(&mut self, cells: &[Cell<'_>]) -> std::io::Result<()> {
@@ -282,8 +291,9 @@ impl<W: Write> RowWriter<W> {
         Ok(())
     }
 
-    /// Flushes and returns the underlying writer.
+    /// Writes the rows held, flushes and returns the underlying writer.
     pub fn finish(mut self) -> std::io::Result<W> {
+        self.out.write_all(&self.line)?;
         self.out.flush()?;
         Ok(self.out)
     }

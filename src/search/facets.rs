@@ -100,11 +100,11 @@ fn facet_dictionaries(searcher: &Searcher) -> Result<Vec<(usize, super::Terms)>>
 /// The root and name of an encoded facet (its path's parts joined by a 0
 /// byte), if it has exactly those two parts.
 fn root_and_name(key: &str) -> Option<(&str, &str)> {
-    let mut parts = key.split('\0');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(root), Some(name), None) => Some((root, name)),
-        _ => None,
-    }
+    let (root, name) = key.split_at(memchr::memchr(0, key.as_bytes())?);
+    let name = &name[1..];
+    memchr::memchr(0, name.as_bytes())
+        .is_none()
+        .then_some((root, name))
 }
 
 impl FacetNames {

@@ -578,14 +578,32 @@ impl Terms {
     }
 
     /// Reads a whole dictionary, a term's ordinal its place in the stream.
+    /// The text is checked to be UTF-8 once, whole (a check per term cost
+    /// as much as the rest of the reading); if it is not, or if a term
+    /// would end inside a character, each term is read on its own, lossily.
     fn read(dict: &tantivy::columnar::Dictionary) -> std::io::Result<Terms> {
         let mut stream = dict.stream()?;
+        let mut bytes = Vec::new();
+        let mut ends = Vec::with_capacity(dict.num_terms());
+        while stream.advance() {
+            bytes.extend_from_slice(stream.key());
+            ends.push(bytes.len());
+        }
+        let bytes = match String::from_utf8(bytes) {
+            Ok(text) if ends.iter().all(|&end| text.is_char_boundary(end)) => {
+                return Ok(Terms { text, ends });
+            }
+            Ok(text) => text.into_bytes(),
+            Err(e) => e.into_bytes(),
+        };
         let mut all = Terms {
             text: String::new(),
-            ends: Vec::with_capacity(dict.num_terms()),
+            ends: Vec::with_capacity(ends.len()),
         };
-        while stream.advance() {
-            all.push(stream.key());
+        let mut start = 0;
+        for end in ends {
+            all.push(&bytes[start..end]);
+            start = end;
         }
         Ok(all)
     }
@@ -609,6 +627,9 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
         hits.truncate(k);
         hits.append(&mut rest);
     }
+    // Stable, though runs of equal keys are put in id order next: their
+    // hits stay in index order, which is near id order, and so cheap to
+    // sort by it (an unstable sort here made the ordering slower).
     hits.sort_by(cmp);
     // Break ties by id within each run of equal keys; the ids of every tied
     // hit are looked up, so the reader is told how many first.
