@@ -28,14 +28,28 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     news.search_segments_in_parallel()?;
     let searcher = news.searcher()?;
     let ids = IdReader::new(&searcher);
-    let (query, mut hits) = every_hit(&news, &searcher, &request)?;
+    let titles = StrReader::new(&searcher, "title");
+    let fast = columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete();
+    let need = Need::of(&columns);
+    // The entity names of the whole index are read while the query runs:
+    // export reads them whatever the number of hits.
+    let (found, names) = rayon::join(
+        || every_hit(&news, &searcher, &request),
+        || -> crate::Result<EntityNames> {
+            if fast && need.entities {
+                EntityNames::read(&searcher)
+            } else {
+                Ok(EntityNames::default())
+            }
+        },
+    );
+    let (query, mut hits) = found?;
+    let names = names?;
     // Every hit's id and title will be read: the dictionaries are read
     // whole when that costs less than looking each one up, while the hits
     // are ordered.
     ids.expect(hits.len());
-    let titles = StrReader::expecting(&searcher, "title", hits.len());
-    let fast = columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete();
-    let need = Need::of(&columns);
+    titles.expect(hits.len());
     // The hits are in index order until they are ordered: their fast-field
     // values are read now, in that order (see [`Gathered`]).
     let addrs: Vec<DocAddress> = if fast {
@@ -43,14 +57,14 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     } else {
         Vec::new()
     };
-    let ((), fetched) = rayon::join(
+    let ((), gathered) = rayon::join(
         || {
             ids.prefetch();
             order(&mut hits, request.sort, None, &ids);
         },
-        || -> anyhow::Result<(EntityNames, Gathered)> {
+        || -> anyhow::Result<Gathered> {
             if !fast {
-                return Ok(Default::default());
+                return Ok(Gathered::default());
             }
             let gathered = || Gathered::read(&searcher, &ids, &titles, need, &addrs);
             let (gathered, ()) = rayon::join(gathered, || {
@@ -58,15 +72,10 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                     titles.prefetch();
                 }
             });
-            let names = if need.entities {
-                EntityNames::read(&searcher)?
-            } else {
-                EntityNames::default()
-            };
-            Ok((names, gathered?))
+            gathered
         },
     );
-    let (names, gathered) = fetched?;
+    let gathered = gathered?;
     let snippets = if columns.contains(&"snippet") { 160 } else { 0 };
     let stored = HitReader::new(&news, &searcher, &*query, snippets)?;
     let reader = if fast {

@@ -502,6 +502,20 @@ impl StrReader {
         Some(Cow::Owned(out))
     }
 
+    /// Starts loading the value of `ord` of segment `seg` (after
+    /// [`StrReader::preload`] of it, which loads where it is), if the
+    /// segment's dictionary has been read whole.
+    #[inline]
+    pub fn preload_value(&self, seg: usize, ord: u64) {
+        if let Some(Some(all)) = self.all.get(seg).and_then(|a| a.get()) {
+            let start = match ord {
+                0 => 0,
+                _ => all.ends.get(ord as usize - 1).copied().unwrap_or(0),
+            };
+            crate::mem::prefetch(all.text.as_bytes()[start.min(all.text.len())..].as_ptr());
+        }
+    }
+
     /// Starts loading where [`StrReader::by_ord`] will find the value of
     /// `ord`, if the segment's dictionary has been read whole (a hint:
     /// [`crate::mem::prefetch`]).
@@ -655,59 +669,63 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
     }
 }
 
-/// Orders `run` by article id. A segment's id dictionary is in byte order,
-/// so the hits of one segment are put in id order by their dictionary
-/// ordinals (numbers, and read in the order the hits came, which is the
-/// index's when they came from a collector), and the segments' lists are
-/// then merged, comparing ids only between segments: an export ties 99.7%
-/// of its 163,591 hits on a broad query, and sorting them by id strings
-/// cost more than the rest of the ordering. (A hit without an id sorts
-/// first, as the empty id would.) `keyed` is scratch space.
-fn by_id(run: &mut [RawHit], ids: &IdReader, keyed: &mut Vec<(u64, RawHit)>) {
-    use std::borrow::Cow;
-    use std::cmp::Reverse;
-    let ids = ids.strs();
+/// Orders `run` by article id. Ids are compared as numbers first: the 8
+/// bytes that follow the prefix all of the run's ids share, big-endian (a
+/// byte past an id's end counts as 0, so a smaller number is a smaller id),
+/// and as strings only where those are equal. An export ties 99.7% of its
+/// 163,591 hits on a broad query, whose ids ("syn-00191879") share their
+/// first 5 bytes: comparing strings, the sort cost more than the rest of
+/// the ordering. (A hit without an id sorts first, as the empty id
+/// would.) `keyed` is scratch space.
+fn by_id<'i>(
+    run: &mut [RawHit],
+    ids: &'i IdReader,
+    keyed: &mut Vec<(u64, std::borrow::Cow<'i, str>, RawHit)>,
+) {
+    // The ids are read 64 hits at a time, in steps: ordinals (their places
+    // in the dictionary prefetched), then places (the ids prefetched), then
+    // ids, so that the reads of ids scattered over the dictionary overlap
+    // (they were 90% of the time of this function).
+    let strs = ids.strs();
     keyed.clear();
-    keyed.extend(run.iter().map(|h| {
-        let ord = ids.ord(h.addr).map_or(0, |o| o + 1);
-        ((h.addr.segment_ord as u64) << 32 | ord, *h)
-    }));
-    keyed.sort_unstable_by_key(|&(key, _)| key);
-    // Each segment's hits, in id order, merged.
-    let mut lists: Vec<&[(u64, RawHit)]> = keyed
-        .chunk_by(|a, b| a.1.addr.segment_ord == b.1.addr.segment_ord)
-        .collect();
-    if lists.len() == 1 {
-        for (slot, (_, h)) in run.iter_mut().zip(lists[0]) {
-            *slot = *h;
+    let mut ords = [None; 64];
+    for block in run.chunks(64) {
+        for (h, ord) in block.iter().zip(ords.iter_mut()) {
+            *ord = strs.ord(h.addr);
+            if let Some(o) = *ord {
+                strs.preload(h.addr.segment_ord as usize, o);
+            }
         }
-        return;
+        for (h, ord) in block.iter().zip(ords.iter()) {
+            if let Some(o) = *ord {
+                strs.preload_value(h.addr.segment_ord as usize, o);
+            }
+        }
+        keyed.extend(block.iter().zip(ords.iter()).map(|(h, ord)| {
+            let id = ord.and_then(|o| strs.by_ord(h.addr.segment_ord as usize, o));
+            (0, id.unwrap_or_default(), *h)
+        }));
     }
-    let id_of = |&(key, h): &(u64, RawHit)| -> Cow<'_, str> {
-        let ord = key & u32::MAX as u64;
-        if ord == 0 {
-            return Cow::Borrowed("");
-        }
-        ids.by_ord(h.addr.segment_ord as usize, ord - 1)
-            .unwrap_or_default()
+    let Some(((_, first, _), rest)) = keyed.split_first() else {
+        return;
     };
-    let mut heads: std::collections::BinaryHeap<Reverse<(Cow<'_, str>, usize)>> = lists
-        .iter()
-        .enumerate()
-        .filter_map(|(l, list)| Some(Reverse((id_of(list.first()?), l))))
-        .collect();
-    let mut out = run.iter_mut();
-    while let Some(Reverse((_, l))) = heads.pop() {
-        let (first, rest) = lists[l]
-            .split_first()
-            .expect("a list in the heap has a head");
-        if let Some(slot) = out.next() {
-            *slot = first.1;
-        }
-        lists[l] = rest;
-        if let Some(next) = rest.first() {
-            heads.push(Reverse((id_of(next), l)));
-        }
+    let shared = rest.iter().fold(first.len(), |n, (_, id, _)| {
+        first.as_bytes()[..n]
+            .iter()
+            .zip(id.as_bytes())
+            .take_while(|(a, b)| a == b)
+            .count()
+    });
+    for (key, id, _) in keyed.iter_mut() {
+        let mut bytes = [0u8; 8];
+        let next = &id.as_bytes()[shared..];
+        let n = next.len().min(8);
+        bytes[..n].copy_from_slice(&next[..n]);
+        *key = u64::from_be_bytes(bytes);
+    }
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    for (slot, (_, _, h)) in run.iter_mut().zip(keyed.drain(..)) {
+        *slot = h;
     }
 }
 

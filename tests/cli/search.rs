@@ -478,12 +478,38 @@ fn ties_are_ordered_by_id_across_segments() {
         ["b9", "a10", "m70", "A", "z0"],
         ["a", "b1", "m", "b", "aa"],
     ];
+    // Ids that share a long prefix and then the same 8 bytes (in two
+    // segments, in an order the wrong way round whichever segment comes
+    // first), or end inside them: gas.
+    let long = [
+        [
+            "wire-2024-03-0000010000000A",
+            "wire-2024-03-0000010000000D",
+            "wire-2024-03-000001é",
+        ],
+        [
+            "wire-2024-03-0000010000000B",
+            "wire-2024-03-0000010000000C",
+            "wire-2024-03-0000011",
+        ],
+        [
+            "wire-2024-03-00000100",
+            "wire-2024-03-000001 z",
+            "wire-2024-03-00000",
+        ],
+    ];
     // One index run per list: a segment each.
-    for list in ids {
-        let corpus: String = list
+    for (list, long) in ids.iter().zip(&long) {
+        let mut corpus = String::new();
+        for (id, body) in list
             .iter()
-            .map(|id| format!("{{\"id\":\"{id}\",\"title\":\"t\",\"body\":\"oil\"}}\n"))
-            .collect();
+            .map(|id| (id, "oil"))
+            .chain(long.iter().map(|id| (id, "gas")))
+        {
+            corpus.push_str(&format!(
+                "{{\"id\":\"{id}\",\"title\":\"t\",\"body\":\"{body}\"}}\n"
+            ));
+        }
         let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &corpus);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
@@ -493,6 +519,22 @@ fn ties_are_ordered_by_id_across_segments() {
     assert_eq!(export.code, 0, "{}", export.stderr);
     let got: Vec<&str> = export.stdout.lines().skip(1).collect();
     assert_eq!(got, want);
+    let mut want_long: Vec<String> = long.iter().flatten().map(|id| id.to_string()).collect();
+    want_long.sort();
+    let export = env.run(&["export", "gas", "--format", "jsonl", "--fields", "id"]);
+    assert_eq!(export.code, 0, "{}", export.stderr);
+    let got: Vec<String> = export
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got, want_long);
     let search = env.run(&[
         "search", "oil", "--format", "jsonl", "--limit", "6", "--facets", "none",
     ]);
