@@ -643,26 +643,23 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
     }
     // Stable, though runs of equal keys are put in id order next: their
     // hits stay in index order, which is near id order, and so cheap to
-    // sort by it (an unstable sort here made the ordering slower).
+    // sort by it (an unstable sort here made the ordering slower; so did a
+    // parallel sort and tie-breaking, in an export, where the other core
+    // reads what the rows need meanwhile).
     hits.sort_by(cmp);
     // Break ties by id within each run of equal keys; the ids of every tied
     // hit are looked up, so the reader is told how many first.
-    let mut runs: Vec<(usize, usize)> = Vec::new();
-    let mut i = 0;
-    while i < hits.len() {
-        let mut j = i + 1;
-        while j < hits.len() && cmp(&hits[i], &hits[j]) == Ordering::Equal {
-            j += 1;
-        }
-        if j - i > 1 {
-            runs.push((i, j));
-        }
-        i = j;
-    }
-    ids.expect(runs.iter().map(|(i, j)| j - i).sum());
+    let equal = |a: &RawHit, b: &RawHit| cmp(a, b) == Ordering::Equal;
+    let tied: usize = hits
+        .chunk_by(equal)
+        .map(|run| if run.len() > 1 { run.len() } else { 0 })
+        .sum();
+    ids.expect(tied);
     let mut keyed = Vec::new();
-    for (i, j) in runs {
-        by_id(&mut hits[i..j], ids, &mut keyed);
+    for run in hits.chunk_by_mut(equal) {
+        if run.len() > 1 {
+            by_id(run, ids, &mut keyed);
+        }
     }
     if let Some(k) = keep {
         hits.truncate(k);
