@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::TestEnv;
+use crate::{TestEnv, ids};
 
 /// (type, name) of each side -> articles with both; and the article count.
 type Pairs = (BTreeMap<((String, String), (String, String)), u64>, u64);
@@ -349,16 +349,7 @@ fn similar_finds_the_closest_articles_but_not_itself() {
     env.index_fixtures();
     let r = env.run(&["similar", "a3", "--format", "jsonl"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let ids: Vec<String> = r
-        .stdout
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
+    let ids = ids(&r.stdout);
     assert_eq!(
         ids[0], "000_5e268a1f2f6dac0e",
         "the other Putin/Erdogan/Syria article first: {ids:?}"

@@ -39,6 +39,19 @@ pub fn fixture(rel: &str) -> String {
     fixtures().join(rel).display().to_string()
 }
 
+/// The `id` of every line of JSON lines output (each line must have one).
+pub fn ids(jsonl: &str) -> Vec<String> {
+    jsonl
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
 impl Default for TestEnv {
     fn default() -> Self {
         TestEnv::new()

@@ -1,21 +1,9 @@
 //! `newsdex search` and `newsdex export`: ranking, filters, formats, exit
 //! codes, and export round-trips.
 
-use crate::{TestEnv, fixture};
+use crate::{TestEnv, fixture, ids};
 
 const SEED: &str = "000_5e268a1f2f6dac0e";
-
-fn ids(jsonl: &str) -> Vec<String> {
-    jsonl
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect()
-}
 
 #[test]
 fn keyword_search_ranks_the_seed_article_first() {
@@ -473,7 +461,7 @@ fn a_limited_ranking_is_the_top_of_the_full_one_ties_included() {
 #[test]
 fn ties_are_ordered_by_id_across_segments() {
     let env = TestEnv::new();
-    let ids = [
+    let short = [
         ["m7", "b10", "z", "a2", "B1"],
         ["b9", "a10", "m70", "A", "z0"],
         ["a", "b1", "m", "b", "aa"],
@@ -499,7 +487,7 @@ fn ties_are_ordered_by_id_across_segments() {
         ],
     ];
     // One index run per list: a segment each.
-    for (list, long) in ids.iter().zip(&long) {
+    for (list, long) in short.iter().zip(&long) {
         let mut corpus = String::new();
         for (id, body) in list
             .iter()
@@ -513,7 +501,7 @@ fn ties_are_ordered_by_id_across_segments() {
         let r = env.run_stdin(&["index", "-", "--quiet", "--no-entities"], &corpus);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
-    let mut want: Vec<&str> = ids.iter().flatten().copied().collect();
+    let mut want: Vec<&str> = short.iter().flatten().copied().collect();
     want.sort();
     let export = env.run(&["export", "oil", "--format", "csv", "--fields", "id"]);
     assert_eq!(export.code, 0, "{}", export.stderr);
@@ -523,29 +511,14 @@ fn ties_are_ordered_by_id_across_segments() {
     want_long.sort();
     let export = env.run(&["export", "gas", "--format", "jsonl", "--fields", "id"]);
     assert_eq!(export.code, 0, "{}", export.stderr);
-    let got: Vec<String> = export
-        .stdout
-        .lines()
-        .skip(1)
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    assert_eq!(got, want_long);
+    // After the provenance line.
+    let rows = export.stdout.split_once('\n').unwrap().1;
+    assert_eq!(ids(rows), want_long);
     let search = env.run(&[
         "search", "oil", "--format", "jsonl", "--limit", "6", "--facets", "none",
     ]);
     assert_eq!(search.code, 0, "{}", search.stderr);
-    let got: Vec<String> = search
-        .stdout
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter_map(|v| v["id"].as_str().map(String::from))
-        .collect();
-    assert_eq!(got, want[..6]);
+    assert_eq!(ids(&search.stdout), want[..6]);
 }
 
 /// Export formats rows in parallel, in chunks written in rank order: over
