@@ -29,8 +29,9 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let ids = IdReader::new(&searcher);
     let titles = StrReader::new(&searcher, "title");
-    let fast = columns.iter().all(|c| FAST_COLUMNS.contains(c)) && titles.complete();
-    let need = Need::of(&columns);
+    let fast_columns: Vec<Column> = columns.iter().map(|c| Column::of(c)).collect();
+    let fast = !fast_columns.contains(&Column::Other) && titles.complete();
+    let need = Need::of(&fast_columns);
     // The entity names of the whole index are read while the query runs:
     // export reads them whatever the number of hits.
     let (found, names) = rayon::join(
@@ -87,6 +88,7 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                 gathered,
                 names,
                 need,
+                columns: fast_columns,
             }),
         }
     } else {
@@ -149,11 +151,6 @@ pub fn meta_path(path: &Path) -> std::path::PathBuf {
     name.into()
 }
 
-/// Columns read from fast fields, without the document store.
-const FAST_COLUMNS: &[&str] = &[
-    "id", "score", "rank", "date", "title", "person", "org", "location", "misc",
-];
-
 /// How export reads its rows: from fast fields (id, title, the facet
 /// column) when the columns allow and the index has a title column (schema
 /// version 2), else from each hit's stored document. Stored documents are
@@ -174,6 +171,7 @@ struct FastColumns {
     names: EntityNames,
     /// Which of them the columns read.
     need: Need,
+    columns: Vec<Column>,
 }
 
 #[derive(Clone, Copy)]
@@ -185,14 +183,13 @@ struct Need {
 }
 
 impl Need {
-    fn of(columns: &[&str]) -> Need {
+    fn of(columns: &[Column]) -> Need {
+        let has = |wanted: fn(&Column) -> bool| columns.iter().any(wanted);
         Need {
-            id: columns.contains(&"id"),
-            title: columns.contains(&"title"),
-            date: columns.contains(&"date"),
-            entities: columns
-                .iter()
-                .any(|c| matches!(*c, "person" | "org" | "location" | "misc")),
+            id: has(|c| matches!(c, Column::Id)),
+            title: has(|c| matches!(c, Column::Title)),
+            date: has(|c| matches!(c, Column::Date)),
+            entities: has(|c| matches!(c, Column::Names(_))),
         }
     }
 }
@@ -205,7 +202,6 @@ impl Rows<'_> {
         &'s self,
         w: &mut RowWriter<W>,
         scratch: &mut Scratch<'s>,
-        columns: &[&str],
         first: usize,
         hits: &[RawHit],
     ) -> anyhow::Result<()> {
@@ -215,9 +211,8 @@ impl Rows<'_> {
             }
             return Ok(());
         };
-        let columns: Vec<Column> = columns.iter().map(|c| Column::of(c)).collect();
         for (b, batch) in hits.chunks(BATCH).enumerate() {
-            self.write_batch(fast, w, scratch, &columns, first + b * BATCH, batch)?;
+            self.write_batch(fast, w, scratch, first + b * BATCH, batch)?;
         }
         Ok(())
     }
@@ -235,7 +230,6 @@ impl Rows<'_> {
         fast: &'s FastColumns,
         w: &mut RowWriter<W>,
         scratch: &mut Scratch<'s>,
-        columns: &[Column],
         first: usize,
         hits: &[RawHit],
     ) -> anyhow::Result<()> {
@@ -245,6 +239,7 @@ impl Rows<'_> {
             gathered,
             names,
             need,
+            columns,
         } = fast;
         let ids = ids.strs();
         let Scratch {
@@ -490,9 +485,9 @@ impl Gathered {
     }
 }
 
-/// A column of [`FAST_COLUMNS`], named once per part of the rows rather
-/// than matched by name in every row.
-#[derive(Clone, Copy)]
+/// A column as read from fast fields, without the document store (each
+/// named once rather than matched by name in every row).
+#[derive(Clone, Copy, PartialEq)]
 enum Column {
     Id,
     Score,
@@ -500,7 +495,8 @@ enum Column {
     Date,
     Title,
     Names(EntityType),
-    /// Not a fast column (never met: such columns read stored documents).
+    /// Not read from fast fields (source, url, category, snippet, body):
+    /// rows with one are read from stored documents.
     Other,
 }
 
@@ -576,7 +572,7 @@ fn write_all<W: Write>(
                             columns.clone(),
                         );
                         let mut scratch = Scratch::default();
-                        reader.write(&mut w, &mut scratch, columns, first, chunk)?;
+                        reader.write(&mut w, &mut scratch, first, chunk)?;
                         Ok(w.finish()?)
                     })
                     .collect();
