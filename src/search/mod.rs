@@ -508,11 +508,8 @@ impl StrReader {
     #[inline]
     pub fn preload_value(&self, seg: usize, ord: u64) {
         if let Some(Some(all)) = self.all.get(seg).and_then(|a| a.get()) {
-            let start = match ord {
-                0 => 0,
-                _ => all.ends.get(ord as usize - 1).copied().unwrap_or(0),
-            };
-            crate::mem::prefetch(all.text.as_bytes()[start.min(all.text.len())..].as_ptr());
+            let start = all.start(ord as usize).min(all.text.len());
+            crate::mem::prefetch(all.text.as_bytes()[start..].as_ptr());
         }
     }
 
@@ -578,8 +575,15 @@ struct Terms {
 impl Terms {
     fn get(&self, ord: usize) -> Option<&str> {
         let end = *self.ends.get(ord)?;
-        let start = if ord == 0 { 0 } else { self.ends[ord - 1] };
-        self.text.get(start..end)
+        self.text.get(self.start(ord)..end)
+    }
+
+    /// Where term `ord` begins in `text` (0 past the last term).
+    fn start(&self, ord: usize) -> usize {
+        match ord {
+            0 => 0,
+            _ => self.ends.get(ord - 1).copied().unwrap_or(0),
+        }
     }
 
     /// Adds the next term (read lossily if it is not UTF-8).
