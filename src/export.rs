@@ -72,9 +72,28 @@ pub enum Cell<'a> {
     /// Names (entity columns): joined by [`JOIN`] in CSV and TSV, an array
     /// in JSON.
     Names(&'a [&'a str]),
-    /// Names as [`Cell::Names`], and whether one of them must be quoted in
-    /// CSV, known beforehand.
-    CheckedNames(&'a [&'a str], bool),
+    /// Names as [`Cell::Names`], as places in a text that holds them.
+    Spans(Spans<'a>),
+}
+
+/// Names as `newsdex export` reads them from a dictionary: each the
+/// `(start, end)` of its bytes in `text`, so that no string is made per
+/// name, and CSV and TSV copy plain names without looking at them.
+#[derive(Debug, Clone, Copy)]
+pub struct Spans<'a> {
+    pub text: &'a str,
+    pub spans: &'a [(usize, usize)],
+    /// Whether every name is [`is_plain`] (known beforehand).
+    pub plain: bool,
+}
+
+impl<'a> Spans<'a> {
+    /// The names (a span that is not one is empty).
+    fn names(self) -> impl Iterator<Item = &'a str> {
+        self.spans
+            .iter()
+            .map(move |&(start, end)| self.text.get(start..end).unwrap_or_default())
+    }
 }
 
 /// The cells of a hit, for `columns`; `names` holds the entity lists the
@@ -162,8 +181,11 @@ pub struct RowWriter<W: Write> {
     columns: Vec<&'static str>,
     out: W,
     /// Rows written and not yet passed to `out` (in blocks of
-    /// [`RowWriter::BLOCK`]: a write per row cost a copy call per row).
+    /// [`RowWriter::BLOCK`]: a write per row cost a copy call per row),
+    /// or every row, [`RowWriter::holding`].
     line: Vec<u8>,
+    /// When `line` is passed on: [`RowWriter::BLOCK`], or never.
+    block: usize,
     /// Reused for cells that are formatted (scores, ranks).
     buf: String,
 }
@@ -175,24 +197,20 @@ impl<W: Write> RowWriter<W> {
         format: Format,
         columns: Vec<&'static str>,
     ) -> std::io::Result<RowWriter<W>> {
-        let mut w = Self::headless(out, format, columns);
+        let mut w = RowWriter {
+            format,
+            columns,
+            out,
+            line: Vec::with_capacity(Self::BLOCK + 4096),
+            block: Self::BLOCK,
+            buf: String::new(),
+        };
         if format != Format::Jsonl {
             let columns = w.columns.clone();
             let cells: Vec<Cell<'_>> = columns.iter().map(|c| Cell::Text(c)).collect();
             w.write_cells(&cells)?;
         }
         Ok(w)
-    }
-
-    /// Rows without a header: a part of an output started by [`RowWriter::new`].
-    pub fn headless(out: W, format: Format, columns: Vec<&'static str>) -> RowWriter<W> {
-        RowWriter {
-            format,
-            columns,
-            out,
-            line: Vec::with_capacity(Self::BLOCK + 4096),
-            buf: String::new(),
-        }
     }
 
     /// Writes one hit.
@@ -234,11 +252,16 @@ impl<W: Write> RowWriter<W> {
                         continue;
                     }
                     Cell::Names(names) => names,
-                    Cell::CheckedNames(names, quote) => {
+                    Cell::Spans(spans) if spans.plain => {
+                        push_spans(&mut self.line, spans.text.as_bytes(), spans.spans);
+                        continue;
+                    }
+                    Cell::Spans(spans) => {
+                        let names: Vec<&str> = spans.names().collect();
                         if tsv {
-                            tsv_field(&mut self.line, names);
+                            tsv_field(&mut self.line, &names);
                         } else {
-                            csv_field_quoted(&mut self.line, names, *quote);
+                            csv_field(&mut self.line, &names);
                         }
                         continue;
                     }
@@ -256,7 +279,7 @@ impl<W: Write> RowWriter<W> {
             self.line
                 .extend_from_slice(if tsv { b"\n" } else { b"\r\n" });
         }
-        if self.line.len() >= Self::BLOCK {
+        if self.line.len() >= self.block {
             self.out.write_all(&self.line)?;
             self.line.clear();
         }
@@ -282,8 +305,17 @@ impl<W: Write> RowWriter<W> {
                     }
                 }
                 Cell::Rank(r) => serde_json::to_writer(&mut *w, &r)?,
-                Cell::Names(names) | Cell::CheckedNames(names, _) => {
-                    serde_json::to_writer(&mut *w, names)?
+                Cell::Names(names) => serde_json::to_writer(&mut *w, names)?,
+                Cell::Spans(spans) => {
+                    // As serde_json writes a list of strings.
+                    w.push(b'[');
+                    for (i, name) in spans.names().enumerate() {
+                        if i > 0 {
+                            w.push(b',');
+                        }
+                        serde_json::to_writer(&mut *w, name)?;
+                    }
+                    w.push(b']');
                 }
             }
         }
@@ -296,6 +328,35 @@ impl<W: Write> RowWriter<W> {
         self.out.write_all(&self.line)?;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+impl RowWriter<std::io::Sink> {
+    /// Rows without a header, held in `rows` (emptied first) rather than
+    /// written on: a part of an output started by [`RowWriter::new`], given
+    /// back by [`RowWriter::into_held`]. Export formats its parts so, in
+    /// buffers it reuses: rows are not copied from a block to the part, and
+    /// the memory is not fresh (a part a fresh buffer: 25% of an export's
+    /// page faults, ~5% of its time).
+    pub fn holding(
+        mut rows: Vec<u8>,
+        format: Format,
+        columns: Vec<&'static str>,
+    ) -> RowWriter<std::io::Sink> {
+        rows.clear();
+        RowWriter {
+            format,
+            columns,
+            out: std::io::sink(),
+            line: rows,
+            block: usize::MAX,
+            buf: String::new(),
+        }
+    }
+
+    /// The rows held.
+    pub fn into_held(self) -> Vec<u8> {
+        self.line
     }
 }
 
@@ -366,34 +427,68 @@ impl Write for Writeback {
 /// line end in it. (Branch-free over blocks of bytes: a per-byte test with
 /// an early exit cost a fifth of an export's time.)
 pub fn needs_quotes(bytes: &[u8]) -> bool {
-    const SPECIAL: [bool; 256] = {
-        let mut t = [false; 256];
-        t[b',' as usize] = true;
-        t[b'"' as usize] = true;
-        t[b'\r' as usize] = true;
-        t[b'\n' as usize] = true;
-        t
-    };
+    const QUOTED: [bool; 256] = table(b",\"\r\n");
+    any_of(bytes, &QUOTED)
+}
+
+/// Whether `bytes` are written as they are in both a CSV field (nothing to
+/// quote) and a TSV field (no tab or line end to replace).
+pub fn is_plain(bytes: &[u8]) -> bool {
+    const SPECIAL: [bool; 256] = table(b",\"\r\n\t");
+    !any_of(bytes, &SPECIAL)
+}
+
+/// A byte table: true for each of `bytes`.
+const fn table(bytes: &[u8]) -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < bytes.len() {
+        t[bytes[i] as usize] = true;
+        i += 1;
+    }
+    t
+}
+
+/// Whether one of `bytes` is true in `table` (16 bytes at a time, no branch
+/// per byte).
+fn any_of(bytes: &[u8], table: &[bool; 256]) -> bool {
     let mut blocks = bytes.chunks_exact(16);
     for block in &mut blocks {
-        if block
-            .iter()
-            .fold(false, |any, &b| any | SPECIAL[b as usize])
-        {
+        if block.iter().fold(false, |any, &b| any | table[b as usize]) {
             return true;
         }
     }
-    blocks.remainder().iter().any(|&b| SPECIAL[b as usize])
+    blocks.remainder().iter().any(|&b| table[b as usize])
 }
+
+/// Appends the names at `spans` of `text` joined by [`JOIN`], as they are:
+/// a name of up to [`SPAN_BLOCK`] bytes is copied as a block of that many
+/// bytes of the text and the rest cut off, where the text has them (a copy
+/// call per name, 2M names in the benchmark's export, cost more).
+fn push_spans(line: &mut Vec<u8>, text: &[u8], spans: &[(usize, usize)]) {
+    for (i, &(start, end)) in spans.iter().enumerate() {
+        if i > 0 {
+            line.extend_from_slice(JOIN.as_bytes());
+        }
+        let len = end.saturating_sub(start);
+        match text
+            .get(start..)
+            .and_then(<[u8]>::first_chunk::<SPAN_BLOCK>)
+        {
+            Some(block) if len <= SPAN_BLOCK => {
+                line.extend_from_slice(block);
+                line.truncate(line.len() - (SPAN_BLOCK - len));
+            }
+            _ => line.extend_from_slice(text.get(start..end).unwrap_or_default()),
+        }
+    }
+}
+
+const SPAN_BLOCK: usize = 32;
 
 /// A CSV field made of `parts` joined by [`JOIN`], quoted if it must be.
 fn csv_field(line: &mut Vec<u8>, parts: &[&str]) {
     let quote = parts.iter().any(|p| needs_quotes(p.as_bytes()));
-    csv_field_quoted(line, parts, quote);
-}
-
-/// [`csv_field`], told whether the field must be quoted.
-fn csv_field_quoted(line: &mut Vec<u8>, parts: &[&str], quote: bool) {
     if quote {
         line.push(b'"');
     }
@@ -592,12 +687,12 @@ mod tests {
                     );
                 }
                 let cols = vec!["id"; width];
-                let mut w = RowWriter::headless(Vec::new(), format, cols);
+                let mut w = RowWriter::holding(Vec::new(), format, cols);
                 for row in &rows {
                     let cells: Vec<Cell<'_>> = row.iter().map(|s| Cell::Text(s)).collect();
                     w.write_cells(&cells).unwrap();
                 }
-                let ours = String::from_utf8(w.finish().unwrap()).unwrap();
+                let ours = String::from_utf8(w.into_held()).unwrap();
                 assert_eq!(
                     ours,
                     csv_crate(&rows, format == Format::Tsv),
@@ -609,28 +704,78 @@ mod tests {
 
     #[test]
     fn name_lists_are_quoted_as_one_field() {
-        let mut w = RowWriter::headless(Vec::new(), Format::Csv, vec!["person", "org"]);
+        let mut w = RowWriter::holding(Vec::new(), Format::Csv, vec!["person", "org"]);
         w.write_cells(&[Cell::Names(&["Smith, J.", "Say \"x\""]), Cell::Names(&[])])
             .unwrap();
         w.write_cells(&[Cell::Names(&[]), Cell::Maybe(None)])
             .unwrap();
-        let names = ["Smith, J.", "Say \"x\""];
-        w.write_cells(&[
-            Cell::CheckedNames(&names, true),
-            Cell::CheckedNames(&[], false),
-        ])
-        .unwrap();
-        w.write_cells(&[Cell::CheckedNames(&names[..0], false), Cell::Maybe(None)])
-            .unwrap();
-        w.write_cells(&[
-            Cell::CheckedNames(&["a", "b"], false),
-            Cell::Names(&["a", "b"]),
-        ])
-        .unwrap();
         assert_eq!(
-            String::from_utf8(w.finish().unwrap()).unwrap(),
-            "\"Smith, J.; Say \"\"x\"\"\",\r\n,\r\n".repeat(2) + "a; b,a; b\r\n"
+            String::from_utf8(w.into_held()).unwrap(),
+            "\"Smith, J.; Say \"\"x\"\"\",\r\n,\r\n"
         );
+    }
+
+    /// Name lists as spans of a text write what the same names as strings
+    /// write, in each format: plain names copied in blocks (near the end of
+    /// the text too, and longer than a block), names to quote or flatten
+    /// through the fields' own code.
+    #[test]
+    fn spans_write_as_names_do() {
+        let text = "Ann LeeSmith, JonesTab\there\"q\"Zürich Olympic Games of the Modern Era in Paris 2024BobX";
+        let find = |name: &str| {
+            let start = text.find(name).unwrap();
+            (start, start + name.len())
+        };
+        let lists: [&[&str]; 6] = [
+            &[],
+            &["Ann Lee"],
+            &["Zürich", "Ann Lee", "X"],
+            &["Olympic Games of the Modern Era in Paris 2024", "Bob"],
+            &["Smith, Jones", "Ann Lee"],
+            &["Tab\there", "\"q\""],
+        ];
+        for format in [Format::Csv, Format::Tsv, Format::Jsonl] {
+            for names in lists {
+                let spans: Vec<(usize, usize)> = names.iter().map(|n| find(n)).collect();
+                let plain = names.iter().all(|n| is_plain(n.as_bytes()));
+                let cell = Cell::Spans(Spans {
+                    text,
+                    spans: &spans,
+                    plain,
+                });
+                let mut a = RowWriter::holding(Vec::new(), format, vec!["person", "id"]);
+                a.write_cells(&[cell, Cell::Text("1")]).unwrap();
+                let mut b = RowWriter::holding(Vec::new(), format, vec!["person", "id"]);
+                b.write_cells(&[Cell::Names(names), Cell::Text("1")])
+                    .unwrap();
+                assert_eq!(
+                    String::from_utf8(a.into_held()).unwrap(),
+                    String::from_utf8(b.into_held()).unwrap(),
+                    "{format:?} {names:?}"
+                );
+            }
+        }
+        // Every place and length in a text, joined.
+        let text = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        for start in 0..text.len() {
+            for end in start..=text.len() {
+                let mut line = b"x".to_vec();
+                push_spans(&mut line, text.as_bytes(), &[(0, 1), (start, end)]);
+                assert_eq!(line, format!("xa; {}", &text[start..end]).into_bytes());
+            }
+        }
+    }
+
+    #[test]
+    fn plain_bytes_have_nothing_to_quote_or_flatten() {
+        for b in 0..=255u8 {
+            let bytes = [b'a', b, b'z'];
+            assert_eq!(
+                is_plain(&bytes),
+                !matches!(b, b',' | b'"' | b'\r' | b'\n' | b'\t'),
+                "{b}"
+            );
+        }
     }
 
     #[test]

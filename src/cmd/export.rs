@@ -12,7 +12,7 @@ use tantivy::tokenizer::MAX_TOKEN_LEN;
 use crate::analyze::EntityType;
 use crate::cli::ExportArgs;
 use crate::error::{Error, ExitCode};
-use crate::export::Cell;
+use crate::export::{Cell, Spans};
 use crate::export::{Format, RowWriter, Writeback, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
@@ -243,7 +243,7 @@ impl Rows<'_> {
         } = fast;
         let ids = ids.strs();
         let Scratch {
-            entities,
+            spans,
             date,
             positions,
             lists,
@@ -313,17 +313,18 @@ impl Rows<'_> {
         // Rows.
         for (i, raw) in hits.iter().enumerate() {
             let seg = raw.addr.segment_ord as usize;
-            for list in entities.iter_mut() {
+            for list in spans.iter_mut() {
                 list.clear();
             }
-            let mut quote = [false; 4];
+            let mut plain = [true; 4];
             let from = if i == 0 { 0 } else { ref_ends[i - 1] };
             for &r in &refs[from..ref_ends[i]] {
-                if let Some((t, name)) = names.name(seg, r) {
-                    entities[t as usize].push(name);
-                    quote[t as usize] |= EntityNames::needs_quotes(r);
+                if let Some((t, span)) = EntityNames::span(r) {
+                    spans[t as usize].push(span);
+                    plain[t as usize] &= EntityNames::is_plain(r);
                 }
             }
+            let text = names.text(seg);
             let id = &values[2 * i];
             let long_title;
             let mut title = &*values[2 * i + 1];
@@ -345,7 +346,11 @@ impl Rows<'_> {
                 Column::Rank => Cell::Rank(rank),
                 Column::Date => Cell::Maybe(raw.date.map(|_| date.as_str())),
                 Column::Title => Cell::Text(title),
-                Column::Names(t) => Cell::CheckedNames(&entities[t as usize], quote[t as usize]),
+                Column::Names(t) => Cell::Spans(Spans {
+                    text,
+                    spans: &spans[t as usize],
+                    plain: plain[t as usize],
+                }),
                 Column::Other => Cell::Text(""),
             };
             // On the stack, unless a column is asked for more than once.
@@ -516,7 +521,8 @@ impl Column {
 /// Buffers [`Rows::write`] reuses.
 #[derive(Default)]
 struct Scratch<'s> {
-    entities: [Vec<&'s str>; 4],
+    /// Per entity type, a row's names ([`EntityNames::span`]).
+    spans: [Vec<(usize, usize)>; 4],
     date: String,
     /// Per hit of a batch: where its values are ([`Gathered`]), and its
     /// facet ordinals.
@@ -566,14 +572,14 @@ fn write_all<W: Write>(
                     .map(|(c, chunk)| {
                         let first = r * CHUNK * ROUND + c * CHUNK + 1;
                         let buffer = spare.lock().ok().and_then(|mut s| s.pop());
-                        let mut w = RowWriter::headless(
+                        let mut w = RowWriter::holding(
                             buffer.unwrap_or_else(|| Vec::with_capacity(chunk.len() * 256)),
                             format,
                             columns.clone(),
                         );
                         let mut scratch = Scratch::default();
                         reader.write(&mut w, &mut scratch, first, chunk)?;
-                        Ok(w.finish()?)
+                        Ok(w.into_held())
                     })
                     .collect();
                 // The writer has stopped (an error): so does formatting.

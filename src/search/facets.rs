@@ -159,9 +159,9 @@ impl EntityNames {
 
     /// The number of an encoded facet starting at byte `at` of its
     /// dictionary's text: the name's start (40 bits), length (21 bits),
-    /// whether a CSV field holding it must be quoted (1 bit, so that export
-    /// need not look for commas and quotes in each name of each row) and
-    /// type (2 bits); or [`EntityNames::NONE`].
+    /// whether it is not [`crate::export::is_plain`] (1 bit, so that export
+    /// need not look for bytes to quote or flatten in each name of each
+    /// row) and type (2 bits); or [`EntityNames::NONE`].
     fn pack(key: &str, at: usize) -> u64 {
         let Some((root, name)) = root_and_name(key) else {
             return Self::NONE;
@@ -176,14 +176,14 @@ impl EntityNames {
         if start >= 1 << 40 || len >= 1 << 21 {
             return Self::NONE;
         }
-        let quote = crate::export::needs_quotes(name.as_bytes()) as u64;
-        start << 24 | len << 3 | quote << 2 | kind as u64
+        let special = !crate::export::is_plain(name.as_bytes()) as u64;
+        start << 24 | len << 3 | special << 2 | kind as u64
     }
 
-    /// Whether the name of number `r` must be quoted in a CSV field.
+    /// Whether the name of number `r` is [`crate::export::is_plain`].
     #[inline]
-    pub fn needs_quotes(r: u64) -> bool {
-        r != Self::NONE && r & 4 != 0
+    pub fn is_plain(r: u64) -> bool {
+        r != Self::NONE && r & 4 == 0
     }
 
     /// The number of facet ordinal `ord` of segment `seg`.
@@ -216,18 +216,22 @@ impl EntityNames {
         }
     }
 
-    /// The type and name a number of segment `seg` stands for (None for
-    /// a facet that is not an entity name).
+    /// The type and the `(start, end)` in [`EntityNames::text`] of the name
+    /// a number stands for (None for a facet that is not an entity name).
     #[inline]
-    pub fn name(&self, seg: usize, r: u64) -> Option<(EntityType, &str)> {
+    pub fn span(r: u64) -> Option<(EntityType, (usize, usize))> {
         if r == Self::NONE {
             return None;
         }
-        let (terms, _) = self.segments.get(seg)?;
         let start = (r >> 24) as usize;
         let len = ((r >> 3) & ((1 << 21) - 1)) as usize;
-        let name = terms.text.get(start..start + len)?;
-        Some((EntityType::ALL[(r & 3) as usize], name))
+        Some((EntityType::ALL[(r & 3) as usize], (start, start + len)))
+    }
+
+    /// The text of segment `seg`'s dictionary, where its names are.
+    #[inline]
+    pub fn text(&self, seg: usize) -> &str {
+        self.segments.get(seg).map_or("", |(terms, _)| &terms.text)
     }
 }
 
@@ -506,7 +510,10 @@ mod tests {
             segments: vec![(terms, refs)],
         };
         let got: Vec<_> = (0..keys.len() as u64 + 1)
-            .map(|ord| names.name(0, names.get(0, ord)))
+            .map(|ord| {
+                EntityNames::span(names.get(0, ord))
+                    .map(|(t, (start, end))| (t, &names.text(0)[start..end]))
+            })
             .collect();
         assert_eq!(
             got,
@@ -522,12 +529,12 @@ mod tests {
                 None,
             ]
         );
-        let quoted: Vec<bool> = (0..keys.len() as u64 + 1)
-            .map(|ord| EntityNames::needs_quotes(names.get(0, ord)))
+        let plain: Vec<bool> = (0..keys.len() as u64 + 1)
+            .map(|ord| EntityNames::is_plain(names.get(0, ord)))
             .collect();
         assert_eq!(
-            quoted,
-            [false, false, false, false, false, false, true, true, false]
+            plain,
+            [false, true, true, true, false, false, false, false, false]
         );
         assert_eq!(names.get(1, 0), EntityNames::NONE);
     }
