@@ -45,6 +45,8 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
         },
     );
     let (query, mut hits) = found?;
+    // Numbered in index order ([`Gathered`] finds a hit's values by it).
+    debug_assert!(hits.iter().enumerate().all(|(i, h)| h.place as usize == i));
     let names = names?;
     // Every hit's id and title will be read: the dictionaries are read
     // whole when that costs less than looking each one up, while the hits
@@ -245,7 +247,6 @@ impl Rows<'_> {
         let Scratch {
             spans,
             date,
-            positions,
             lists,
             ords,
             values,
@@ -253,28 +254,24 @@ impl Rows<'_> {
             ref_ends,
         } = scratch;
         // Where each hit's values are.
-        positions.clear();
         for raw in hits {
-            let p = gathered.position(raw.addr);
-            if let Some(p) = p {
-                gathered.preload(p);
-            }
-            positions.push(p);
+            gathered.preload(raw.place as usize);
         }
         // Their id and title ordinals, and where their facet ordinals are.
         ords.clear();
         lists.clear();
-        for (raw, p) in hits.iter().zip(positions.iter()) {
+        for raw in hits {
             let seg = raw.addr.segment_ord as usize;
-            let ([id, title], list) = p.map(|p| gathered.values(p)).unwrap_or_default();
+            let ([id, title], list) = gathered.values(raw.place as usize);
             for (reader, ord) in [(ids, id), (titles, title)] {
                 if let Some(ord) = ord {
                     reader.preload(seg, ord);
                 }
                 ords.push(ord);
             }
-            if let Some(first) = list.first() {
+            if let (Some(first), Some(last)) = (list.first(), list.last()) {
                 crate::mem::prefetch(first);
+                crate::mem::prefetch(last);
             }
             lists.push(list);
         }
@@ -378,10 +375,7 @@ impl Rows<'_> {
 /// whose address is known beforehand.
 #[derive(Default)]
 struct Gathered {
-    /// Per segment, per document: its hit's position in index order, plus
-    /// one (0: not a hit).
-    at: Vec<Vec<u32>>,
-    /// Positions' values, [`Gathered::PART`] positions per part: per
+    /// Positions' values (a hit's position is its [`RawHit::place`]), [`Gathered::PART`] positions per part: per
     /// position its id and title ordinals ([`Gathered::NONE`] if it has
     /// none or they were not asked for) and where its facet ordinals are
     /// in the part's list.
@@ -392,8 +386,8 @@ impl Gathered {
     const NONE: u32 = u32::MAX;
     const PART: usize = 8192;
 
-    /// Reads the values `need` asks for of the documents at `addrs`, in
-    /// index order, the parts side by side.
+    /// Reads the values `need` asks for of the documents at `addrs`, the
+    /// hits in index order, the parts side by side.
     fn read(
         searcher: &tantivy::Searcher,
         ids: &IdReader,
@@ -410,6 +404,9 @@ impl Gathered {
         } else {
             searcher.segment_readers().iter().map(|_| None).collect()
         };
+        if addrs.len() >= u32::MAX as usize {
+            anyhow::bail!("over 4 billion hits: export them in parts (--since, --until)");
+        }
         let small = |ord: u64| {
             u32::try_from(ord)
                 .ok()
@@ -444,25 +441,7 @@ impl Gathered {
                 Ok((slots, ords))
             })
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let mut at: Vec<Vec<u32>> = searcher
-            .segment_readers()
-            .iter()
-            .map(|s| vec![0; s.max_doc() as usize])
-            .collect();
-        for (i, addr) in addrs.iter().enumerate() {
-            at[addr.segment_ord as usize][addr.doc_id as usize] = i as u32 + 1;
-        }
-        Ok(Gathered { at, parts })
-    }
-
-    /// The position of a hit's values.
-    #[inline]
-    fn position(&self, addr: DocAddress) -> Option<usize> {
-        let at = *self
-            .at
-            .get(addr.segment_ord as usize)?
-            .get(addr.doc_id as usize)?;
-        (at > 0).then(|| at as usize - 1)
+        Ok(Gathered { parts })
     }
 
     /// Starts loading a position's values.
@@ -524,9 +503,7 @@ struct Scratch<'s> {
     /// Per entity type, a row's names ([`EntityNames::span`]).
     spans: [Vec<(usize, usize)>; 4],
     date: String,
-    /// Per hit of a batch: where its values are ([`Gathered`]), and its
-    /// facet ordinals.
-    positions: Vec<Option<usize>>,
+    /// Per hit of a batch: its facet ordinals ([`Gathered`]).
     lists: Vec<&'s [u32]>,
     /// Per hit of a batch: its id's and title's dictionary ordinals.
     ords: Vec<Option<u64>>,

@@ -193,6 +193,11 @@ pub struct RawHit {
     /// UTC seconds, when dated.
     pub date: Option<i64>,
     pub addr: DocAddress,
+    /// The hit's place among every hit in index order, as [`AllHits`]
+    /// collects them (0 from other collectors): a caller can read hits'
+    /// values in that order before ranking them and find them after
+    /// (`newsdex export`).
+    pub place: u32,
 }
 
 /// A document's date (UTC seconds) from a segment's date column.
@@ -238,7 +243,11 @@ impl Collector for AllHits {
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<RawHit>>) -> tantivy::Result<Vec<RawHit>> {
-        Ok(fruits.concat())
+        let mut hits = fruits.concat();
+        for (place, hit) in hits.iter_mut().enumerate() {
+            hit.place = u32::try_from(place).unwrap_or(u32::MAX);
+        }
+        Ok(hits)
     }
 }
 
@@ -250,6 +259,7 @@ impl SegmentCollector for AllHitsSegment {
             score,
             date: date_of(&self.dates, doc),
             addr: DocAddress::new(self.ord, doc),
+            place: 0,
         });
     }
 
@@ -349,6 +359,7 @@ impl SegmentCollector for TopHitsSegment {
                 score,
                 date: date_of(&self.dates, doc),
                 addr: DocAddress::new(self.ord, doc),
+                place: 0,
             })
             .collect();
         (hits, self.count)
@@ -1218,6 +1229,7 @@ mod tests {
             score,
             date,
             addr: DocAddress::new(0, 0),
+            place: 0,
         };
         let mut hits = vec![
             hit(1.0, Some(100 * 86_400)),
