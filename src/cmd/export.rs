@@ -13,7 +13,7 @@ use crate::analyze::EntityType;
 use crate::cli::ExportArgs;
 use crate::error::{Error, ExitCode};
 use crate::export::{Cell, Spans};
-use crate::export::{Format, RowWriter, Writeback, parse_columns};
+use crate::export::{Format, Replaced, RowWriter, Writeback, parse_columns};
 use crate::index::NewsIndex;
 use crate::provenance;
 use rayon::prelude::*;
@@ -132,7 +132,9 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                 let _ = std::fs::remove_file(&tmp);
                 return Err(e);
             }
+            let replaced = Replaced::hold(path);
             std::fs::rename(&tmp, path).map_err(|e| Error::io(path, e))?;
+            replaced.release();
             let sidecar = meta_path(path);
             let text = serde_json::to_string_pretty(&meta)? + "\n";
             std::fs::write(&sidecar, text).map_err(|e| Error::io(&sidecar, e))?;

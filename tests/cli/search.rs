@@ -232,6 +232,21 @@ fn export_writes_every_hit_and_round_trips() {
         r.stderr,
         format!("newsdex: wrote {total} hits to {}\n", out.display())
     );
+    // Again over it, shorter: the new rows replace the old ones whole.
+    let ids = env.run(&["export", "the", "--fields", "id"]);
+    let args = [
+        "export",
+        "the",
+        "--fields",
+        "id",
+        "-o",
+        out.to_str().unwrap(),
+    ];
+    let r = env.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), ids.stdout);
+    assert!(ids.stdout.len() < csv.stdout.len());
+    assert!(!env.path("hits.csv.partial").exists());
     let r = env.run(&["export", "zyzzyva"]);
     assert_eq!(
         (r.code, r.stdout.as_str()),
