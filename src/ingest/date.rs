@@ -85,19 +85,27 @@ pub fn write_rfc3339(secs: i64, out: &mut String) {
     let (days, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     let mut text = *b"0000-00-00T00:00:00Z";
-    let mut put = |at: usize, n: u32, width: usize| {
-        let mut n = n;
-        for k in (at..at + width).rev() {
-            text[k] = b'0' + (n % 10) as u8;
-            n /= 10;
-        }
+    // Two digits at a time, from a table (a division per digit showed in
+    // exports of 100,000s of dates).
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
+    let mut put = |at: usize, n: u32| {
+        let i = (n % 100) as usize * 2;
+        text[at..at + 2].copy_from_slice(&PAIRS[i..i + 2]);
     };
-    put(0, year, 4);
-    put(5, month, 2);
-    put(8, day, 2);
-    put(11, (time / 3600) as u32, 2);
-    put(14, (time / 60 % 60) as u32, 2);
-    put(17, (time % 60) as u32, 2);
+    put(0, year / 100);
+    put(2, year);
+    put(5, month);
+    put(8, day);
+    // News is mostly dated to the day: midnight is written already.
+    if time != 0 {
+        put(11, (time / 3600) as u32);
+        put(14, (time / 60 % 60) as u32);
+        put(17, (time % 60) as u32);
+    }
     out.push_str(std::str::from_utf8(&text).unwrap_or_default());
 }
 
@@ -154,6 +162,15 @@ mod tests {
                 .unwrap_or_default();
             assert_eq!(format_rfc3339(secs), want, "{secs}");
             secs += 13 * 86_400 + 3_607;
+        }
+        // Midnights (written without the time's digits), every 7th day.
+        let mut secs = MIN_SECS;
+        while secs <= MAX_SECS {
+            let want = DateTime::<Utc>::from_timestamp(secs, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default();
+            assert_eq!(format_rfc3339(secs), want, "{secs}");
+            secs += 7 * 86_400;
         }
         assert_eq!(format_rfc3339(MIN_SECS), "0001-01-01T00:00:00Z");
         assert_eq!(format_rfc3339(MAX_SECS), "9999-12-31T23:59:59Z");
