@@ -69,6 +69,8 @@ pub enum Cell<'a> {
     Maybe(Option<&'a str>),
     Score(f32),
     Rank(usize),
+    /// A date, UTC seconds: RFC 3339 text.
+    Date(i64),
     /// Names (entity columns): joined by [`JOIN`] in CSV and TSV, an array
     /// in JSON.
     Names(&'a [&'a str]),
@@ -150,6 +152,14 @@ pub fn push_score(out: &mut String, s: f32) {
     let frac = n % 10_000;
     for d in [1000, 100, 10, 1] {
         out.push(char::from(b'0' + (frac / d % 10) as u8));
+    }
+}
+
+/// Appends a date's RFC 3339 text.
+fn push_date(out: &mut Vec<u8>, secs: i64) {
+    match crate::ingest::date::rfc3339_bytes(secs) {
+        Some(text) => out.extend_from_slice(&text),
+        None => out.extend_from_slice(crate::ingest::date::format_rfc3339(secs).as_bytes()),
     }
 }
 
@@ -251,6 +261,12 @@ impl<W: Write> RowWriter<W> {
                         self.line.extend_from_slice(self.buf.as_bytes());
                         continue;
                     }
+                    // Digits, '-', ':', 'T', 'Z' (and '+' out of range):
+                    // nothing to quote or flatten.
+                    Cell::Date(secs) => {
+                        push_date(&mut self.line, *secs);
+                        continue;
+                    }
                     Cell::Names(names) => names,
                     Cell::Spans(spans) if spans.plain => {
                         push_spans(&mut self.line, spans.text.as_bytes(), spans.spans);
@@ -305,6 +321,11 @@ impl<W: Write> RowWriter<W> {
                     }
                 }
                 Cell::Rank(r) => serde_json::to_writer(&mut *w, &r)?,
+                Cell::Date(secs) => {
+                    w.push(b'"');
+                    push_date(w, secs);
+                    w.push(b'"');
+                }
                 Cell::Names(names) => serde_json::to_writer(&mut *w, names)?,
                 Cell::Spans(spans) => {
                     // As serde_json writes a list of strings.
@@ -836,6 +857,32 @@ mod tests {
                 assert_eq!(line, format!("xa; {}", &text[start..end]).into_bytes());
             }
         }
+    }
+
+    /// Dates write their RFC 3339 text, in years 1-9999 and out of them.
+    #[test]
+    fn dates_write_as_their_text_does() {
+        for secs in [
+            0,
+            1_583_452_800,
+            1_583_452_801,
+            -62_135_596_800,
+            253_402_300_800,
+        ] {
+            let text = crate::ingest::date::format_rfc3339(secs);
+            for format in [Format::Csv, Format::Tsv, Format::Jsonl] {
+                let mut a = RowWriter::holding(Vec::new(), format, vec!["date", "id"]);
+                a.write_cells(&[Cell::Date(secs), Cell::Text("1")]).unwrap();
+                let mut b = RowWriter::holding(Vec::new(), format, vec!["date", "id"]);
+                b.write_cells(&[Cell::Text(&text), Cell::Text("1")])
+                    .unwrap();
+                assert_eq!(a.into_held(), b.into_held(), "{secs} {format:?}");
+            }
+        }
+        assert_eq!(
+            crate::ingest::date::format_rfc3339(253_402_300_800),
+            "+10000-01-01T00:00:00Z"
+        );
     }
 
     #[test]

@@ -89,7 +89,6 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
                 titles,
                 gathered,
                 names,
-                need,
                 columns: fast_columns,
             }),
         }
@@ -173,8 +172,6 @@ struct FastColumns {
     titles: StrReader,
     gathered: Gathered,
     names: EntityNames,
-    /// Which of them the columns read.
-    need: Need,
     columns: Vec<Column>,
 }
 
@@ -182,7 +179,6 @@ struct FastColumns {
 struct Need {
     id: bool,
     title: bool,
-    date: bool,
     entities: bool,
 }
 
@@ -192,7 +188,6 @@ impl Need {
         Need {
             id: has(|c| matches!(c, Column::Id)),
             title: has(|c| matches!(c, Column::Title)),
-            date: has(|c| matches!(c, Column::Date)),
             entities: has(|c| matches!(c, Column::Names(_))),
         }
     }
@@ -242,13 +237,11 @@ impl Rows<'_> {
             titles,
             gathered,
             names,
-            need,
             columns,
         } = fast;
         let ids = ids.strs();
         let Scratch {
             spans,
-            date,
             lists,
             ords,
             values,
@@ -332,18 +325,12 @@ impl Rows<'_> {
                 long_title = self.stored.read(first + i, raw)?.title;
                 title = &long_title;
             }
-            date.clear();
-            if need.date
-                && let Some(secs) = raw.date
-            {
-                crate::ingest::date::write_rfc3339(secs, date);
-            }
             let rank = first + i;
             let cell = |column: &Column| match *column {
                 Column::Id => Cell::Text(id),
                 Column::Score => Cell::Score(raw.score),
                 Column::Rank => Cell::Rank(rank),
-                Column::Date => Cell::Maybe(raw.date.map(|_| date.as_str())),
+                Column::Date => raw.date.map_or(Cell::Maybe(None), Cell::Date),
                 Column::Title => Cell::Text(title),
                 Column::Names(t) => Cell::Spans(Spans {
                     text,
@@ -504,7 +491,6 @@ impl Column {
 struct Scratch<'s> {
     /// Per entity type, a row's names ([`EntityNames::span`]).
     spans: [Vec<(usize, usize)>; 4],
-    date: String,
     /// Per hit of a batch: its facet ordinals ([`Gathered`]).
     lists: Vec<&'s [u32]>,
     /// Per hit of a batch: its id's and title's dictionary ordinals.
