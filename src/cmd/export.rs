@@ -281,6 +281,13 @@ impl Rows<'_> {
             }
             ref_ends.push(refs.len());
         }
+        // Where ids and titles are known now (loaded): their text.
+        for (k, ord) in ords.iter().enumerate() {
+            let reader = if k % 2 == 0 { ids } else { titles };
+            if let Some(ord) = *ord {
+                reader.preload_value(hits[k / 2].addr.segment_ord as usize, ord);
+            }
+        }
         // Facet ordinals -> name numbers.
         let mut from = 0;
         for (raw, &end) in hits.iter().zip(ref_ends.iter()) {
