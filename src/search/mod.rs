@@ -234,7 +234,9 @@ impl Collector for AllHits {
         Ok(AllHitsSegment {
             ord,
             dates: segment.fast_fields().date("date").ok(),
-            hits: Vec::new(),
+            // Room for every document: memory not written is never
+            // touched, and the list is not copied as it grows.
+            hits: Vec::with_capacity(segment.max_doc() as usize),
         })
     }
 
@@ -243,7 +245,16 @@ impl Collector for AllHits {
     }
 
     fn merge_fruits(&self, fruits: Vec<Vec<RawHit>>) -> tantivy::Result<Vec<RawHit>> {
-        let mut hits = fruits.concat();
+        // The first segment's list grows to hold the others' (its memory
+        // is moved, not copied, and not touched again: a fresh list for
+        // all was 10% of an export's page faults).
+        let total = fruits.iter().map(Vec::len).sum::<usize>();
+        let mut fruits = fruits.into_iter();
+        let mut hits = fruits.next().unwrap_or_default();
+        hits.reserve_exact(total - hits.len());
+        for more in fruits {
+            hits.extend_from_slice(&more);
+        }
         for (place, hit) in hits.iter_mut().enumerate() {
             hit.place = u32::try_from(place).unwrap_or(u32::MAX);
         }
@@ -658,9 +669,10 @@ pub fn order(hits: &mut Vec<RawHit>, sort: Sort, keep: Option<usize>, ids: &IdRe
     }
     // Stable, though runs of equal keys are put in id order next: their
     // hits stay in index order, which is near id order, and so cheap to
-    // sort by it (an unstable sort here made the ordering slower; so did a
-    // parallel sort and tie-breaking, in an export, where the other core
-    // reads what the rows need meanwhile).
+    // sort by it (an unstable sort here made the ordering slower, with the
+    // hits' places as the last key too; so did a parallel sort and
+    // tie-breaking, in an export, where the other core reads what the rows
+    // need meanwhile).
     hits.sort_by(cmp);
     // Break ties by id within each run of equal keys; the ids of every tied
     // hit are looked up, so the reader is told how many first.
