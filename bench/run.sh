@@ -8,11 +8,13 @@
 #   bench/run.sh                 # results in $WORK: results.tsv (every run), summary.md, index-time.svg
 # Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (3 repeats on the real
 # corpus), SIZES ("100000 200000": scaled corpora, one run each), THREADS (2), SLOW_PEERS (0: Xapian
-# and bm25s only on the real corpus; 1: on every size).
+# and bm25s only on the real corpus; 1: on every size), EXPORT_N (9 repeats of the export, a
+# tenth of a second each, where the machine's noise is a few ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared} PEERS=${PEERS:-/tmp/peers} WORK=${WORK:-/tmp/newsdex-bench}
 N=${N:-3} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SLOW_PEERS=${SLOW_PEERS:-0}
+EXPORT_N=${EXPORT_N:-9}
 export PEERS THREADS
 cargo build --release -q --bin newsdex --example tag_speed
 BIN=$PWD/target/release/newsdex
@@ -47,14 +49,15 @@ record() { # corpus system measure run value unit
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$(wc -l < "$f")" \
     "$(awk -v b="$(stat -c %s "$f")" 'BEGIN {printf "%.1f", b / 1048576}')" "$2" "$3" "$4" "$5" "$6" >> "$results"
 }
-# timed CMD...: wall seconds (to the millisecond: time's %e steps by 10 ms, 10% of an export)
+# timed CMD...: wall seconds (to the millisecond: time's %e steps by 10 ms, 10% of an export;
+# read from bash's clock, as `date` in a subshell before and after added its own 2-3 ms)
 # and peak RSS (KB, largest process of the tree) into $wall, $rss
 timed() {
   local t start end; t=$(mktemp)
-  start=$(date +%s%N)
+  start=$EPOCHREALTIME
   /usr/bin/time -f '%M' -o "$t" "$@" > "$WORK/last.out" 2> "$WORK/last.err" || true
-  end=$(date +%s%N)
-  wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
+  end=$EPOCHREALTIME
+  wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", e - s }')
   rss=$(tail -1 "$t"); rm -f "$t"
 }
 index_run() { # corpus run system
@@ -123,7 +126,7 @@ done
 # Export every hit of a broad query on that corpus: newsdex with id, score, date, title and
 # entity columns; SQLite FTS5 with id, score, title (its peer script).
 broad=${BROAD:-said}
-for i in $(seq "$N"); do
+for i in $(seq "$EXPORT_N"); do
   timed "$BIN" --index "$WORK/idx-newsdex-$big" export "$broad" --format csv \
     --fields id,score,date,title,person,org,location,misc -o "$WORK/export-newsdex.csv"
   record "$big" newsdex export_s "$i" "$wall" s
