@@ -355,10 +355,9 @@ impl<W: Write> RowWriter<W> {
 impl RowWriter<std::io::Sink> {
     /// Rows without a header, held in `rows` (emptied first) rather than
     /// written on: a part of an output started by [`RowWriter::new`], given
-    /// back by [`RowWriter::into_held`]. Export formats its parts so, in
-    /// buffers it reuses: rows are not copied from a block to the part, and
-    /// the memory is not fresh (a part a fresh buffer: 25% of an export's
-    /// page faults, ~5% of its time).
+    /// back by [`RowWriter::into_held`]. Export formats its parts so, into
+    /// buffers it reuses, the rows written once (not into a block and then
+    /// into the part).
     pub fn holding(
         mut rows: Vec<u8>,
         format: Format,
@@ -447,7 +446,8 @@ impl Write for Writeback {
 /// The file an export replaces, held open across the rename so that the
 /// rename does not free it: freeing a file's blocks and pages is the
 /// unlink's work when it removes the last name of a closed file (the
-/// benchmark's 38 MB: 6-9 ms on the export's thread, the other core idle).
+/// benchmark's 38 MB: 7-9 ms, mostly waiting for the disk, as the
+/// benchmark machine's ext4 discards freed blocks at once).
 /// [`Replaced::release`] closes it on a thread of its own instead, while
 /// the export's thread writes the sidecar and frees its memory.
 pub struct Replaced(Option<std::fs::File>);
@@ -473,7 +473,7 @@ impl Replaced {
 /// Whether a CSV field holding `bytes` must be quoted: a comma, a quote or a
 /// line end in it. (No branch per byte: a per-byte test with an early exit
 /// cost a fifth of an export's time.)
-pub fn needs_quotes(bytes: &[u8]) -> bool {
+fn needs_quotes(bytes: &[u8]) -> bool {
     any_of(bytes, *b",\"\r\n")
 }
 

@@ -371,10 +371,10 @@ impl Rows<'_> {
 /// whose address is known beforehand.
 #[derive(Default)]
 struct Gathered {
-    /// Positions' values (a hit's position is its [`RawHit::place`]), [`Gathered::PART`] positions per part: per
-    /// position its id and title ordinals ([`Gathered::NONE`] if it has
-    /// none or they were not asked for) and where its facet ordinals are
-    /// in the part's list.
+    /// Positions' values (a hit's position is its [`RawHit::place`]),
+    /// [`Gathered::PART`] positions per part: per position its id and title
+    /// ordinals ([`Gathered::NONE`] if it has none or they were not asked
+    /// for) and where its facet ordinals are in the part's list.
     parts: Vec<(Vec<[u32; 4]>, Vec<u32>)>,
 }
 

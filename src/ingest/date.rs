@@ -144,34 +144,27 @@ mod tests {
 
     #[test]
     fn rfc3339_formatting_matches_chrono() {
+        let check = |secs: i64| {
+            let want = DateTime::<Utc>::from_timestamp(secs, 0)
+                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+                .unwrap_or_default();
+            assert_eq!(format_rfc3339(secs), want, "{secs}");
+        };
         let mut rng = crate::testutil::Rng::new(5);
         for _ in 0..20_000 {
-            let secs = rng.below(1 << 40) as i64 - (1 << 39);
-            let want = DateTime::<Utc>::from_timestamp(secs, 0)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_default();
-            assert_eq!(format_rfc3339(secs), want, "{secs}");
+            check(rng.below(1 << 40) as i64 - (1 << 39));
         }
         assert_eq!(format_rfc3339(0), "1970-01-01T00:00:00Z");
-        // Every 13th day of years 1 to 9999 (at a time of day that moves), and
-        // the first and last second of the range.
-        let mut secs = MIN_SECS;
-        while secs <= MAX_SECS {
-            let want = DateTime::<Utc>::from_timestamp(secs, 0)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_default();
-            assert_eq!(format_rfc3339(secs), want, "{secs}");
-            secs += 13 * 86_400 + 3_607;
+        // Every 13th day of years 1 to 9999 (at a time of day that moves),
+        // and every 7th midnight (written without the time's digits).
+        for (step, offset) in [(13 * 86_400, 3_607), (7 * 86_400, 0)] {
+            let mut secs = MIN_SECS;
+            while secs <= MAX_SECS {
+                check(secs);
+                secs += step + offset;
+            }
         }
-        // Midnights (written without the time's digits), every 7th day.
-        let mut secs = MIN_SECS;
-        while secs <= MAX_SECS {
-            let want = DateTime::<Utc>::from_timestamp(secs, 0)
-                .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
-                .unwrap_or_default();
-            assert_eq!(format_rfc3339(secs), want, "{secs}");
-            secs += 7 * 86_400;
-        }
+        // The first and last second of the range.
         assert_eq!(format_rfc3339(MIN_SECS), "0001-01-01T00:00:00Z");
         assert_eq!(format_rfc3339(MAX_SECS), "9999-12-31T23:59:59Z");
     }
