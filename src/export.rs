@@ -490,13 +490,14 @@ pub fn is_plain(bytes: &[u8]) -> bool {
 fn any_of<const N: usize>(bytes: &[u8], set: [u8; N]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
-        let mut blocks = bytes.chunks_exact(16);
-        for block in &mut blocks {
-            if sse2::any_of(block, set) {
-                return true;
-            }
+        let (blocks, rest) = bytes.as_chunks::<16>();
+        if blocks.iter().any(|block| sse2::any_of(block, set)) {
+            return true;
         }
-        sse2::any_of(blocks.remainder(), set)
+        // The rest zero-padded: 0 is in no set.
+        let mut last = [0u8; 16];
+        last[..rest.len()].copy_from_slice(rest);
+        sse2::any_of(&last, set)
     }
     #[cfg(not(target_arch = "x86_64"))]
     any_of_table(bytes, set)
@@ -525,14 +526,10 @@ mod sse2 {
         _mm_setzero_si128,
     };
 
-    /// Whether one of the (at most 16) `bytes` is one of `set`.
+    /// Whether one of the 16 `bytes` is one of `set`.
     #[inline]
-    pub fn any_of<const N: usize>(bytes: &[u8], set: [u8; N]) -> bool {
-        // Zero-padded: 0 is in no set.
-        let mut block = [0u8; 16];
-        let n = bytes.len().min(16);
-        block[..n].copy_from_slice(&bytes[..n]);
-        let (lo, hi) = block.split_at(8);
+    pub fn any_of<const N: usize>(bytes: &[u8; 16], set: [u8; N]) -> bool {
+        let (lo, hi) = bytes.split_at(8);
         let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
         let (lo, hi) = (word(lo), word(hi));
         // SAFETY: SSE2 is part of every x86-64 processor (the baseline of

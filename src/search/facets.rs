@@ -208,11 +208,9 @@ impl EntityNames {
     /// Starts loading the name a number of segment `seg` points at.
     #[inline]
     pub fn preload(&self, seg: usize, r: u64) {
-        if r != Self::NONE
-            && let Some((terms, _)) = self.segments.get(seg)
-        {
-            let at = ((r >> 24) as usize).min(terms.text.len());
-            crate::mem::prefetch(terms.text.as_bytes()[at..].as_ptr());
+        if let Some((_, (start, _))) = Self::span(r) {
+            let text = self.text(seg).as_bytes();
+            crate::mem::prefetch(text[start.min(text.len())..].as_ptr());
         }
     }
 

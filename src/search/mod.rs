@@ -566,11 +566,6 @@ impl IdReader {
         self.0.get(addr).map(|c| c.into_owned()).unwrap_or_default()
     }
 
-    /// The id of a document, borrowed once the segment's ids are read.
-    pub fn get(&self, addr: DocAddress) -> Option<std::borrow::Cow<'_, str>> {
-        self.0.get(addr)
-    }
-
     /// See [`StrReader::expect`].
     pub fn expect(&self, lookups: usize) {
         self.0.expect(lookups);
