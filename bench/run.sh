@@ -8,8 +8,8 @@
 #   bench/run.sh                 # results in $WORK: results.tsv (every run), summary.md, index-time.svg
 # Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (3 repeats on the real
 # corpus), SIZES ("100000 200000": scaled corpora, one run each), THREADS (2), SLOW_PEERS (0: Xapian
-# and bm25s only on the real corpus; 1: on every size), EXPORT_N (9 repeats of the export, a
-# tenth of a second each, where the machine's noise is a few ms).
+# and bm25s only on the real corpus; 1: on every size), EXPORT_N (9 repeats of the export into
+# a new file and 9 over the last output, a tenth of a second each; the machine's noise is a few ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared} PEERS=${PEERS:-/tmp/peers} WORK=${WORK:-/tmp/newsdex-bench}
@@ -124,14 +124,27 @@ for pass in warm timed; do
 done
 
 # Export every hit of a broad query on that corpus: newsdex with id, score, date, title and
-# entity columns; SQLite FTS5 with id, score, title (its peer script).
+# entity columns; SQLite FTS5 with id, score, title (its peer script). export_s: into a new
+# file (the previous repeat's output is removed before the clock starts, for both systems);
+# export_overwrite_s: over the previous repeat's output, which each system then frees (on a
+# disk mounted with `discard` that wait grows with the old file's size).
 broad=${BROAD:-said}
-for i in $(seq "$EXPORT_N"); do
+nd_export() {
   timed "$BIN" --index "$WORK/idx-newsdex-$big" export "$broad" --format csv \
     --fields id,score,date,title,person,org,location,misc -o "$WORK/export-newsdex.csv"
-  record "$big" newsdex export_s "$i" "$wall" s
+  record "$big" newsdex "$1" "$i" "$wall" s
+}
+fts_export() {
   timed "$SHARED/peers/sqlite-fts5.sh" export "$WORK/idx-sqlite-fts5-$big" "$broad" "$WORK/export-fts5.csv"
-  record "$big" sqlite-fts5 export_s "$i" "$wall" s
+  record "$big" sqlite-fts5 "$1" "$i" "$wall" s
+}
+for i in $(seq "$EXPORT_N"); do
+  rm -f "$WORK/export-newsdex.csv"
+  nd_export export_s
+  rm -f "$WORK/export-fts5.csv"
+  fts_export export_s
+  nd_export export_overwrite_s
+  fts_export export_overwrite_s
 done
 record "$big" newsdex export_rows 1 "$(($(wc -l < "$WORK/export-newsdex.csv") - 1))" rows
 record "$big" sqlite-fts5 export_rows 1 "$(($(wc -l < "$WORK/export-fts5.csv") - 1))" rows
