@@ -289,7 +289,10 @@ impl WordCache {
         WordCache {
             slots: Default::default(),
             lexical: Vec::new(),
-            parts: Default::default(),
+            parts: std::array::from_fn(|_| PartSums {
+                room: max_words,
+                ..PartSums::default()
+            }),
             max_words,
         }
     }
@@ -300,6 +303,10 @@ impl WordCache {
             return s;
         }
         let s = self.lexical.len() as u32;
+        if self.lexical.capacity() == 0 {
+            // Read by slot for every token: huge pages (see reserve_huge).
+            crate::mem::reserve_huge(&mut self.lexical, self.max_words);
+        }
         let mut info = lexical_info(w, lex);
         info.slot = s + 1;
         self.lexical.push(info);
@@ -323,6 +330,8 @@ pub struct PartSums {
     blocks: Vec<[[i32; NLABELS]; PARTS]>,
     /// The neighbour parts beyond the sentence, once computed.
     edge: Option<[[i32; NLABELS]; PARTS]>,
+    /// Room `blocks` is given at its first use (the cache's word limit).
+    room: usize,
 }
 
 impl PartSums {
@@ -333,6 +342,10 @@ impl PartSums {
             self.block.resize(slot + 1, 0);
         }
         if self.block[slot] == 0 {
+            if self.blocks.capacity() == 0 {
+                // Read at random by every token: huge pages (see reserve_huge).
+                crate::mem::reserve_huge(&mut self.blocks, self.room);
+            }
             self.blocks.push(part_block(weights, Some(x), feats));
             self.block[slot] = self.blocks.len() as u32;
         }
@@ -415,7 +428,9 @@ impl<'a> Doc<'a> {
 
     /// Computes the per-token information the features read.
     pub fn infos(&self, lex: &Lexicon) -> Vec<TokenInfo> {
-        let mut infos = self.infos_with(lex, &mut WordCache::default());
+        // A cache for this document only, with room for its words alone.
+        let mut cache = WordCache::with_max_words(self.words.len());
+        let mut infos = self.infos_with(lex, &mut cache);
         for x in &mut infos {
             x.slot = 0;
         }
@@ -854,7 +869,9 @@ impl Weights {
     pub fn from_quantized(scale: f32, rows: Vec<(u64, [i16; NLABELS])>) -> Weights {
         // Load factor at most 2/3.
         let cap = (rows.len() * 3 / 2 + 1).next_power_of_two().max(16);
-        let mut table = vec![EMPTY; cap];
+        let mut table = Vec::new();
+        crate::mem::reserve_huge(&mut table, cap);
+        table.resize(cap, EMPTY);
         let len = rows.len();
         for (key, w) in rows {
             let key = if key == 0 { 1 } else { key };
