@@ -15,6 +15,7 @@ pub mod ner;
 pub mod stem;
 pub mod tokenize;
 pub mod train;
+pub mod words;
 
 use std::collections::HashMap;
 use std::sync::Arc;

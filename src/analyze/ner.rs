@@ -12,6 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
+use super::words::WordTable;
 
 /// Number of labels: O plus B, I, L, U for each of the four types.
 pub const NLABELS: usize = 17;
@@ -266,7 +267,7 @@ pub fn is_caps_sentence(words: &[&str]) -> bool {
 /// Bounded: emptied, between documents, when it would pass its word limit
 /// ([`WordCache::MAX_WORDS`] by default).
 pub struct WordCache {
-    slots: rustc_hash::FxHashMap<Box<str>, u32>,
+    words: WordTable,
     lexical: Vec<TokenInfo>,
     /// One per weights table (first and second pass).
     pub parts: [PartSums; 2],
@@ -287,7 +288,7 @@ impl WordCache {
     /// A cache emptied when it would pass `max_words` words.
     pub fn with_max_words(max_words: usize) -> WordCache {
         WordCache {
-            slots: Default::default(),
+            words: WordTable::default(),
             lexical: Vec::new(),
             parts: std::array::from_fn(|_| PartSums {
                 room: max_words,
@@ -297,21 +298,45 @@ impl WordCache {
         }
     }
 
-    /// The slot of a word, working out its lexical info if it is new.
-    fn slot(&mut self, w: &str, lex: &Lexicon) -> u32 {
-        if let Some(&s) = self.slots.get(w) {
+    /// The slot of a word (`hash`: [`WordTable::hash`]), working out its
+    /// lexical info if it is new.
+    #[inline]
+    fn slot(&mut self, w: &str, hash: u64, lex: &Lexicon) -> usize {
+        if let Some(s) = self.words.get(w, hash) {
             return s;
         }
-        let s = self.lexical.len() as u32;
+        self.add(w, hash, lex)
+    }
+
+    fn add(&mut self, w: &str, hash: u64, lex: &Lexicon) -> usize {
+        let s = self.lexical.len();
         if self.lexical.capacity() == 0 {
             // Read by slot for every token: huge pages (see reserve_huge).
             crate::mem::reserve_huge(&mut self.lexical, self.max_words);
         }
         let mut info = lexical_info(w, lex);
-        info.slot = s + 1;
+        info.slot = s as u32 + 1;
         self.lexical.push(info);
-        self.slots.insert(w.into(), s);
+        let added = self.words.insert(w, hash);
+        debug_assert_eq!(added, s);
         s
+    }
+
+    /// Starts loading what [`WordCache::slot`] will read for a word: its
+    /// place in the table (`ahead`), or, for a word whose place was loaded
+    /// before (`near`), its text and lexical info.
+    #[inline]
+    fn preload(&self, ahead: Option<&u64>, near: Option<&u64>) {
+        if let Some(&h) = ahead {
+            self.words.prefetch(h);
+        }
+        if let Some(s) = near.and_then(|&h| self.words.guess(h)) {
+            self.words.prefetch_word(s);
+            if let Some(x) = self.lexical.get(s) {
+                crate::mem::prefetch(x);
+                crate::mem::prefetch(&x.slot);
+            }
+        }
     }
 }
 
@@ -466,8 +491,13 @@ impl<'a> Doc<'a> {
             }
         }
         // What depends on the word alone, computed once per distinct word.
+        // Each word's place in the table is loaded eight words ahead, its
+        // text and info four ahead (three dependent loads, ~13% of tagging
+        // when each waited for the one before).
+        let hashes: Vec<u64> = self.words.iter().map(|w| WordTable::hash(w)).collect();
         for (i, w) in self.words.iter().enumerate() {
-            let slot = cache.slot(w, lex) as usize;
+            cache.preload(hashes.get(i + 8), hashes.get(i + 4));
+            let slot = cache.slot(w, hashes[i], lex);
             let lexical = &cache.lexical[slot];
             let info = &mut infos[i];
             info.word = lexical.word;
