@@ -415,16 +415,24 @@ fn part_block(
     x: Option<&TokenInfo>,
     feats: &mut Vec<u64>,
 ) -> [[i32; NLABELS]; PARTS] {
-    let mut block = [[0i32; NLABELS]; PARTS];
+    // Every part's features first, then one prefetch of them all: their
+    // loads overlap instead of waiting part by part.
+    let mut ends = [0usize; PARTS];
+    feats.clear();
     if let Some(x) = x {
-        feats.clear();
         lexical_features(x, feats);
-        weights.add(feats, &mut block[0]);
     }
+    ends[0] = feats.len();
     for (p, k) in NEIGHBOURS.into_iter().enumerate() {
-        feats.clear();
         neighbour_features(k, x, feats);
-        weights.add(feats, &mut block[p + 1]);
+        ends[p + 1] = feats.len();
+    }
+    weights.prefetch(feats);
+    let mut block = [[0i32; NLABELS]; PARTS];
+    let mut start = 0;
+    for (part, end) in block.iter_mut().zip(ends) {
+        weights.add_rows(&feats[start..end], part);
+        start = end;
     }
     block
 }
