@@ -13,7 +13,7 @@ pub struct WordTable {
     places: Vec<(u64, u32)>,
     /// Every word's bytes, end to end, and where each one ends.
     text: String,
-    ends: Vec<u32>,
+    ends: Vec<usize>,
 }
 
 impl WordTable {
@@ -37,9 +37,9 @@ impl WordTable {
     fn word(&self, slot: usize) -> &str {
         let start = match slot {
             0 => 0,
-            s => self.ends[s - 1] as usize,
+            s => self.ends[s - 1],
         };
-        &self.text[start..self.ends[slot] as usize]
+        &self.text[start..self.ends[slot]]
     }
 
     #[inline]
@@ -70,7 +70,12 @@ impl WordTable {
     #[inline]
     pub fn prefetch_word(&self, slot: usize) {
         if let Some(&end) = self.ends.get(slot) {
-            crate::mem::prefetch(self.text.as_bytes().as_ptr().wrapping_add(end as usize - 1));
+            crate::mem::prefetch(
+                self.text
+                    .as_bytes()
+                    .as_ptr()
+                    .wrapping_add(end.saturating_sub(1)),
+            );
         }
     }
 
@@ -101,7 +106,7 @@ impl WordTable {
         }
         let slot = self.len();
         self.text.push_str(word);
-        self.ends.push(self.text.len() as u32);
+        self.ends.push(self.text.len());
         self.place(hash, slot);
         slot
     }
@@ -162,5 +167,9 @@ mod tests {
         assert_eq!(t.get("abc", 7), None);
         assert_eq!(t.guess(7), Some(0));
         assert_eq!(t.guess(8), None);
+        // Hints never fail: an empty word, a slot past the end.
+        t.prefetch_word(0);
+        t.prefetch_word(99);
+        t.prefetch(7);
     }
 }
