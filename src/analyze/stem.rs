@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 
-use rustc_hash::FxHashMap;
+use std::hash::BuildHasher;
 use tantivy::tokenizer::{
     Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
@@ -193,7 +193,7 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
 }
 
 struct Memo {
-    stems: FxHashMap<Box<str>, Box<str>>,
+    stems: Stems,
     /// A whole token in, its stem out: tantivy's own filter.
     stemmer: TextAnalyzer,
 }
@@ -201,7 +201,7 @@ struct Memo {
 impl Memo {
     fn new() -> Memo {
         Memo {
-            stems: FxHashMap::default(),
+            stems: Stems::default(),
             stemmer: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(Stemmer::new(Language::English))
                 .build(),
@@ -242,18 +242,105 @@ pub fn stem(word: &mut String) {
             memo.stem_now(word);
             return;
         }
-        if let Some(stem) = memo.stems.get(word.as_str()) {
+        let hash = rustc_hash::FxBuildHasher.hash_one(word.as_str());
+        if let Some(stem) = memo.stems.get(word, hash) {
             word.clear();
             word.push_str(stem);
             return;
         }
-        let key: Box<str> = word.as_str().into();
+        let key = word.clone();
         memo.stem_now(word);
         if memo.stems.len() >= MAX_WORDS {
             memo.stems.clear();
         }
-        memo.stems.insert(key, word.as_str().into());
+        memo.stems.insert(&key, hash, word);
     });
+}
+
+/// Words and their stems: open addressing on the word's hash, at most half
+/// full, each place pointing at the word followed by its stem in one
+/// buffer, so a lookup reads two places in memory (a map of boxed strings
+/// read four: control bytes, entry, key, value).
+#[derive(Default)]
+struct Stems {
+    /// (hash, start of the word in `text`, word length, stem length);
+    /// word length 0: an empty place.
+    places: Vec<(u64, u32, u8, u8)>,
+    text: String,
+    len: usize,
+}
+
+impl Stems {
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn clear(&mut self) {
+        self.places.fill((0, 0, 0, 0));
+        self.text.clear();
+        self.len = 0;
+    }
+
+    /// The stem of `word` (1..=MAX_WORD_BYTES bytes), if it is in.
+    #[inline]
+    fn get(&self, word: &str, hash: u64) -> Option<&str> {
+        if self.places.is_empty() {
+            return None;
+        }
+        let mask = self.places.len() - 1;
+        let mut at = hash as usize & mask;
+        loop {
+            let (h, start, wlen, slen) = self.places[at];
+            if wlen == 0 {
+                return None;
+            }
+            let start = start as usize;
+            let end = start + wlen as usize;
+            if h == hash && &self.text[start..end] == word {
+                return Some(&self.text[end..end + slen as usize]);
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Adds `word` (not in yet, 1..=MAX_WORD_BYTES bytes) and its stem;
+    /// a stem of more than 255 bytes (none is: Snowball never lengthens a
+    /// word by much) is not kept.
+    fn insert(&mut self, word: &str, hash: u64, stem: &str) {
+        let (Ok(wlen), Ok(slen)) = (u8::try_from(word.len()), u8::try_from(stem.len())) else {
+            return;
+        };
+        if wlen == 0 {
+            return;
+        }
+        if (self.len + 1) * 2 > self.places.len() {
+            self.grow();
+        }
+        let mask = self.places.len() - 1;
+        let mut at = hash as usize & mask;
+        while self.places[at].2 != 0 {
+            at = (at + 1) & mask;
+        }
+        self.places[at] = (hash, self.text.len() as u32, wlen, slen);
+        self.text.push_str(word);
+        self.text.push_str(stem);
+        self.len += 1;
+    }
+
+    fn grow(&mut self) {
+        let size = (self.places.len() * 2).max(1024);
+        let old = std::mem::replace(&mut self.places, vec![(0, 0, 0, 0); size]);
+        let mask = size - 1;
+        for p in old {
+            if p.2 != 0 {
+                let mut at = p.0 as usize & mask;
+                while self.places[at].2 != 0 {
+                    at = (at + 1) & mask;
+                }
+                self.places[at] = p;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -377,11 +464,52 @@ mod tests {
         let mut w = String::from("jumping");
         MEMO.with_borrow_mut(|m| {
             for i in 0..MAX_WORDS {
-                m.stems.insert(format!("w{i}").into(), "x".into());
+                let w = format!("w{i}");
+                m.stems
+                    .insert(&w, rustc_hash::FxBuildHasher.hash_one(&w), "x");
             }
         });
         stem(&mut w);
         assert_eq!(w, "jump");
         assert!(MEMO.with_borrow(|m| m.stems.len()) == 1);
+    }
+
+    #[test]
+    fn stems_table_finds_each_word_once_and_tells_same_hashes_apart() {
+        let mut t = Stems::default();
+        // One hash for every word: only the text tells them apart.
+        for (w, s) in [
+            ("running", "run"),
+            ("runs", "run"),
+            ("ran", "ran"),
+            ("r", "r"),
+        ] {
+            assert_eq!(t.get(w, 5), None);
+            t.insert(w, 5, s);
+        }
+        assert_eq!(t.len(), 4);
+        assert_eq!(t.get("running", 5), Some("run"));
+        assert_eq!(t.get("runs", 5), Some("run"));
+        assert_eq!(t.get("ran", 5), Some("ran"));
+        assert_eq!(t.get("r", 5), Some("r"));
+        assert_eq!(t.get("run", 5), None);
+        // Not kept: an empty word, a stem too long to record.
+        t.insert("", 9, "");
+        t.insert("x", 10, &"y".repeat(300));
+        assert_eq!((t.len(), t.get("", 9), t.get("x", 10)), (4, None, None));
+        // Growing keeps every word.
+        for i in 0..5000u64 {
+            let w = format!("w{i}");
+            t.insert(&w, i.wrapping_mul(0x9E37_79B9_7F4A_7C15), &w[1..]);
+        }
+        for i in 0..5000u64 {
+            let w = format!("w{i}");
+            assert_eq!(
+                t.get(&w, i.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+                Some(&w[1..])
+            );
+        }
+        t.clear();
+        assert_eq!((t.len(), t.get("running", 5)), (0, None));
     }
 }
