@@ -7,7 +7,7 @@
 
 use std::cell::RefCell;
 
-use std::hash::BuildHasher;
+use super::words::WordTable;
 use tantivy::tokenizer::{
     Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
@@ -242,7 +242,7 @@ pub fn stem(word: &mut String) {
             memo.stem_now(word);
             return;
         }
-        let hash = rustc_hash::FxBuildHasher.hash_one(word.as_str());
+        let hash = WordTable::hash(word);
         if let Some(stem) = memo.stems.get(word, hash) {
             word.clear();
             word.push_str(stem);
@@ -316,28 +316,28 @@ impl Stems {
         if (self.len + 1) * 2 > self.places.len() {
             self.grow();
         }
-        let mask = self.places.len() - 1;
-        let mut at = hash as usize & mask;
-        while self.places[at].2 != 0 {
-            at = (at + 1) & mask;
-        }
-        self.places[at] = (hash, self.text.len() as u32, wlen, slen);
+        self.put((hash, self.text.len() as u32, wlen, slen));
         self.text.push_str(word);
         self.text.push_str(stem);
         self.len += 1;
     }
 
+    /// Puts an entry at the first empty place from its hash's home.
+    fn put(&mut self, entry: (u64, u32, u8, u8)) {
+        let mask = self.places.len() - 1;
+        let mut at = entry.0 as usize & mask;
+        while self.places[at].2 != 0 {
+            at = (at + 1) & mask;
+        }
+        self.places[at] = entry;
+    }
+
     fn grow(&mut self) {
         let size = (self.places.len() * 2).max(1024);
         let old = std::mem::replace(&mut self.places, vec![(0, 0, 0, 0); size]);
-        let mask = size - 1;
-        for p in old {
-            if p.2 != 0 {
-                let mut at = p.0 as usize & mask;
-                while self.places[at].2 != 0 {
-                    at = (at + 1) & mask;
-                }
-                self.places[at] = p;
+        for entry in old {
+            if entry.2 != 0 {
+                self.put(entry);
             }
         }
     }
@@ -465,8 +465,7 @@ mod tests {
         MEMO.with_borrow_mut(|m| {
             for i in 0..MAX_WORDS {
                 let w = format!("w{i}");
-                m.stems
-                    .insert(&w, rustc_hash::FxBuildHasher.hash_one(&w), "x");
+                m.stems.insert(&w, WordTable::hash(&w), "x");
             }
         });
         stem(&mut w);
