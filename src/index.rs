@@ -283,12 +283,17 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     let mut merge_policy = tantivy::merge_policy::LogMergePolicy::default();
     merge_policy.set_max_docs_before_merge(MERGE_MAX_DOCS);
     writer.set_merge_policy(Box::new(merge_policy));
-    // The analysis settings are part of each record's hash: a new model or
-    // alias table re-indexes records even if their text is the same.
+    // The analysis settings are part of each record's hash: a new model,
+    // a new way of tagging with it or a new alias table re-indexes records
+    // even if their text is the same.
     let fingerprint = format!(
-        "schema={};model={};aliases={}",
+        "schema={};model={}{};aliases={}",
         news.meta.schema_version,
         model_version,
+        config.tagger.as_ref().map_or(String::new(), |_| format!(
+            "/tagging={}",
+            crate::analyze::model::TAGGING
+        )),
         config.tagger.as_ref().map_or(0, |t| t.aliases.fingerprint),
     );
     let rejects_path = config

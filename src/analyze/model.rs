@@ -14,6 +14,12 @@ use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
 
+/// How a model's weights are read into labels: raised whenever the same
+/// model comes to tag differently (2: the second pass reads again only the
+/// sentences [`rereads`] marks), so that indexing the same records again
+/// re-tags them instead of keeping labels made the old way.
+pub const TAGGING: u32 = 2;
+
 /// Tags prepared tokens: first pass, then the stacked pass, if there is one,
 /// over the sentences it may change ([`rereads`]).
 pub fn tag_infos(
