@@ -169,11 +169,21 @@ impl EntityTagger {
 
         // Mixed-case forms of words in this article, for recasing capitals.
         let mut doc_forms: HashMap<String, String> = HashMap::new();
+        let mut lower = String::new();
         for w in &doc.words {
             if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
-                doc_forms
-                    .entry(w.to_lowercase())
-                    .or_insert_with(|| w.to_string());
+                // Lower-cased into one buffer: a new String only for a new
+                // form (most repeat within an article).
+                lower.clear();
+                if w.is_ascii() {
+                    lower.push_str(w);
+                    lower.make_ascii_lowercase();
+                } else {
+                    lower.push_str(&w.to_lowercase());
+                }
+                if !doc_forms.contains_key(&lower) {
+                    doc_forms.insert(lower.clone(), w.to_string());
+                }
             }
         }
         let nt = title_toks.len();
@@ -244,23 +254,27 @@ impl EntityTagger {
 fn known_as_types(words: &[&str], spans: &mut [ner::Span]) {
     for j in 1..spans.len() {
         let y = spans[j];
-        let before: Vec<String> = words[y.start.saturating_sub(2)..y.start]
-            .iter()
-            .map(|w| w.to_lowercase())
-            .collect();
-        let cue = matches!(before.as_slice(), [.., k, a] if k == "known" && a == "as")
-            || before.last().is_some_and(|w| w == "a.k.a." || w == "aka");
+        let before = &words[y.start.saturating_sub(2)..y.start];
+        // (A word outside ASCII is lower-cased in full: Unicode may map it
+        // into ASCII, such as the Kelvin sign to "k".)
+        let is = |w: &&str, cue: &str| {
+            if w.is_ascii() {
+                w.eq_ignore_ascii_case(cue)
+            } else {
+                w.to_lowercase() == cue
+            }
+        };
+        let known_as = matches!(before, [.., k, a] if is(k, "known") && is(a, "as"));
+        let cue = known_as
+            || before
+                .last()
+                .is_some_and(|w| is(w, "a.k.a.") || is(w, "aka"));
         if !cue {
             continue;
         }
         let x = spans[j - 1];
         // X ends shortly before the cue ("X terrorist organisation (formerly").
-        let cue_start = y.start
-            - if before.last().is_some_and(|w| w == "as") {
-                2
-            } else {
-                1
-            };
+        let cue_start = y.start - if known_as { 2 } else { 1 };
         if cue_start >= x.end && cue_start - x.end <= 5 {
             spans[j].kind = x.kind;
         }

@@ -33,8 +33,16 @@ const SENTENCE_FINAL_ABBREVIATIONS: &[&str] = &[
 ];
 
 fn is_abbreviation(word_without_period: &str) -> bool {
-    let lower = word_without_period.to_lowercase();
-    if ABBREVIATIONS.contains(&lower.as_str()) {
+    // (The list is ASCII: a word outside ASCII is lower-cased in full, as
+    // Unicode may map it into ASCII, such as the Kelvin sign to "k".)
+    let listed = if word_without_period.is_ascii() {
+        ABBREVIATIONS
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(word_without_period))
+    } else {
+        ABBREVIATIONS.contains(&word_without_period.to_lowercase().as_str())
+    };
+    if listed {
         return true;
     }
     let mut chars = word_without_period.chars();
@@ -42,11 +50,13 @@ fn is_abbreviation(word_without_period: &str) -> bool {
     match (chars.next(), chars.next()) {
         (Some(c), None) => c.is_alphabetic(),
         _ => {
-            let parts: Vec<&str> = word_without_period.split('.').collect();
-            parts.len() >= 2
-                && parts
-                    .iter()
-                    .all(|p| p.chars().count() == 1 && p.chars().all(char::is_alphabetic))
+            let mut parts = 0;
+            let initials = word_without_period.split('.').all(|p| {
+                parts += 1;
+                let mut cs = p.chars();
+                matches!((cs.next(), cs.next()), (Some(c), None) if c.is_alphabetic())
+            });
+            initials && parts >= 2
         }
     }
 }
