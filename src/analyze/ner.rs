@@ -1648,60 +1648,31 @@ mod tests {
         use EntityType::*;
         let per = label(Person, Pos::U);
         let code = |t: EntityType| 2 + t as u8;
+        // (own label, word majority, name majority, longer names' types)
+        let agg = |own, token_major, entity_major, super_entity| Agg {
+            own,
+            token_major,
+            entity_major,
+            super_entity,
+            ..Agg::default()
+        };
         // Agreement, or nothing said: no reason to read again.
         let quiet = [
-            Agg::default(),
-            Agg {
-                own: per,
-                token_major: code(Person),
-                ..Agg::default()
-            },
-            Agg {
-                own: O,
-                token_major: 1,
-                ..Agg::default()
-            },
-            Agg {
-                own: per,
-                entity_major: code(Person),
-                super_entity: 1,
-                ..Agg::default()
-            },
+            agg(O, 0, 0, 0),
+            agg(per, code(Person), 0, 0),
+            agg(O, 1, 0, 0),
+            agg(per, 0, code(Person), 1 << Person as u8),
         ];
         for a in quiet {
             assert!(!a.disagrees(), "{a:?}");
         }
         let loud = [
-            Agg {
-                own: per,
-                token_major: code(Org),
-                ..Agg::default()
-            },
-            Agg {
-                own: O,
-                token_major: code(Location),
-                ..Agg::default()
-            },
-            Agg {
-                own: per,
-                token_major: 1,
-                ..Agg::default()
-            },
-            Agg {
-                own: per,
-                entity_major: code(Misc),
-                ..Agg::default()
-            },
-            Agg {
-                own: O,
-                super_entity: 1 << Org as u8,
-                ..Agg::default()
-            },
-            Agg {
-                own: per,
-                super_entity: 1 << Org as u8,
-                ..Agg::default()
-            },
+            agg(per, code(Org), 0, 0),
+            agg(O, code(Location), 0, 0),
+            agg(per, 1, 0, 0),
+            agg(per, 0, code(Misc), 0),
+            agg(O, 0, 0, 1 << Org as u8),
+            agg(per, 0, 0, 1 << Org as u8),
         ];
         for a in loud {
             assert!(a.disagrees(), "{a:?}");
