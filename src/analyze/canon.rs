@@ -180,10 +180,14 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     }
 }
 
+/// An article's mixed-case words by their lower-cased form ("idlib" ->
+/// "Idlib"), for [`recase`]. Fx hashing: it is filled for every article.
+pub type Forms = rustc_hash::FxHashMap<String, String>;
+
 /// Gives ALL-CAPS words their usual casing: as written elsewhere in the
 /// article, else as usually written in news, else capitalised. Words that
 /// look like acronyms stay: up to 4 letters, or few vowels ("UNHCR").
-pub fn recase(tokens: &mut [String], doc_forms: &HashMap<String, String>, lexicon: &Lexicon) {
+pub fn recase(tokens: &mut [String], doc_forms: &Forms, lexicon: &Lexicon) {
     for tok in tokens.iter_mut() {
         if !is_caps(tok) || tok.chars().filter(|c| c.is_alphabetic()).count() < 2 {
             continue;
@@ -436,7 +440,9 @@ mod tests {
         let mut lex = Lexicon::default();
         lex.casing.insert("moscow".into(), (5, "Moscow".into()));
         lex.casing.insert("nato".into(), (5, "NATO".into()));
-        let doc: HashMap<String, String> = [("idlib".to_string(), "Idlib".to_string())].into();
+        let doc: Forms = [("idlib".to_string(), "Idlib".to_string())]
+            .into_iter()
+            .collect();
         let mut t: Vec<String> = ["MOSCOW", "NATO", "IDLIB", "UNHCR", "KHARTOUM", "al-NUSRA"]
             .map(String::from)
             .to_vec();

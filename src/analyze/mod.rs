@@ -168,7 +168,7 @@ impl EntityTagger {
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
-        let mut doc_forms: HashMap<String, String> = HashMap::new();
+        let mut doc_forms: canon::Forms = canon::Forms::default();
         let mut lower = String::new();
         for w in &doc.words {
             if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {

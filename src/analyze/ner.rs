@@ -254,6 +254,10 @@ pub fn is_caps_sentence(words: &[&str]) -> bool {
             lettered += 1;
             if is_caps_word(w) {
                 caps += 1;
+            } else if (lettered - caps) * 5 > words.len() {
+                // More than a fifth of all words are lettered and not in
+                // capitals: 80% of the lettered ones cannot be.
+                return false;
             }
         }
     }
@@ -1767,6 +1771,43 @@ mod tests {
                     assert!(may_end(labels[s[1] - 1]), "{from}..{to}: {labels:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn caps_sentences_are_told_as_by_counting_every_word() {
+        assert!(is_caps_sentence(&[
+            "RUSSIA", "SAYS", "TALKS", "WITH", "U.S.", "WENT", "WELL"
+        ]));
+        assert!(!is_caps_sentence(&[
+            "Russia", "says", "talks", "went", "well"
+        ]));
+        // 80% of the words with letters, numbers and punctuation aside.
+        assert!(is_caps_sentence(&[
+            "OIL", "PRICES", "RISE", "1.5", "pct", "IN", ","
+        ]));
+        assert!(!is_caps_sentence(&[
+            "OIL", "PRICES", "RISE", "1.5", "pct", ","
+        ]));
+        assert!(!is_caps_sentence(&["OIL", "1987"]));
+        // The early answer agrees with counting to the end.
+        let counted = |words: &[&str]| {
+            let lettered: Vec<&&str> = words
+                .iter()
+                .filter(|w| w.chars().any(char::is_alphabetic))
+                .collect();
+            let caps = lettered.iter().filter(|w| is_caps_word(w)).count();
+            lettered.len() >= 2 && caps * 10 >= lettered.len() * 8
+        };
+        let vocab = [
+            "THE", "the", "U.S.", "1987", ",", "Oil", "OIL", "x", "X", "ÜNAL", "Ünal", "-",
+        ];
+        let mut rng = crate::testutil::Rng::new(5);
+        for _ in 0..2000 {
+            let words: Vec<&str> = (0..rng.below(12))
+                .map(|_| vocab[rng.below(vocab.len())])
+                .collect();
+            assert_eq!(is_caps_sentence(&words), counted(&words), "{words:?}");
         }
     }
 }
