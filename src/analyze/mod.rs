@@ -255,20 +255,9 @@ fn known_as_types(words: &[&str], spans: &mut [ner::Span]) {
     for j in 1..spans.len() {
         let y = spans[j];
         let before = &words[y.start.saturating_sub(2)..y.start];
-        // (A word outside ASCII is lower-cased in full: Unicode may map it
-        // into ASCII, such as the Kelvin sign to "k".)
-        let is = |w: &&str, cue: &str| {
-            if w.is_ascii() {
-                w.eq_ignore_ascii_case(cue)
-            } else {
-                w.to_lowercase() == cue
-            }
-        };
-        let known_as = matches!(before, [.., k, a] if is(k, "known") && is(a, "as"));
-        let cue = known_as
-            || before
-                .last()
-                .is_some_and(|w| is(w, "a.k.a.") || is(w, "aka"));
+        let is = |w: &str, cues: &[&str]| tokenize::lowercase_is_one_of(w, cues);
+        let known_as = matches!(before, [.., k, a] if is(k, &["known"]) && is(a, &["as"]));
+        let cue = known_as || before.last().is_some_and(|w| is(w, &["a.k.a.", "aka"]));
         if !cue {
             continue;
         }

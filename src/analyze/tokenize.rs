@@ -32,17 +32,19 @@ const SENTENCE_FINAL_ABBREVIATIONS: &[&str] = &[
     "u.s", "u.k", "inc", "co", "corp", "ltd", "plc", "etc", "jr", "sr",
 ];
 
-fn is_abbreviation(word_without_period: &str) -> bool {
-    // (The list is ASCII: a word outside ASCII is lower-cased in full, as
-    // Unicode may map it into ASCII, such as the Kelvin sign to "k".)
-    let listed = if word_without_period.is_ascii() {
-        ABBREVIATIONS
-            .iter()
-            .any(|a| a.eq_ignore_ascii_case(word_without_period))
+/// Whether `word`, lower-cased, is one of `lower` (lower-case ASCII words).
+/// An ASCII word is compared in place; any other is lower-cased in full
+/// once, as Unicode may map it into ASCII (the Kelvin sign to "k").
+pub(crate) fn lowercase_is_one_of(word: &str, lower: &[&str]) -> bool {
+    if word.is_ascii() {
+        lower.iter().any(|l| l.eq_ignore_ascii_case(word))
     } else {
-        ABBREVIATIONS.contains(&word_without_period.to_lowercase().as_str())
-    };
-    if listed {
+        lower.contains(&word.to_lowercase().as_str())
+    }
+}
+
+fn is_abbreviation(word_without_period: &str) -> bool {
+    if lowercase_is_one_of(word_without_period, ABBREVIATIONS) {
         return true;
     }
     let mut chars = word_without_period.chars();
@@ -284,6 +286,17 @@ fn push(toks: &mut Vec<Tok>, start: usize, end: usize, new_sentence: &mut bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lowercase_matches_ascii_in_place_and_other_words_in_full() {
+        assert!(lowercase_is_one_of("Known", &["known"]));
+        assert!(lowercase_is_one_of("AKA", &["a.k.a.", "aka"]));
+        assert!(!lowercase_is_one_of("knowns", &["known"]));
+        // The Kelvin sign lower-cases to an ASCII "k".
+        assert!(lowercase_is_one_of("\u{212A}nown", &["known"]));
+        assert!(!lowercase_is_one_of("Ünal", &["unal"]));
+        assert!(!lowercase_is_one_of("as", &[]));
+    }
 
     fn words(text: &str) -> Vec<&str> {
         tokenize(text)
