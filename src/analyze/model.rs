@@ -184,36 +184,28 @@ impl Model {
             .map_err(|e| bad(&e.to_string()))?;
         let mut r = Reader { b: &body, at: 0 };
         let info = r.str().ok_or_else(|| bad("truncated"))?;
-        let weights = read_weights(&mut r).ok_or_else(|| bad("truncated weights"))?;
-        let mut lexicon = Lexicon::default();
-        let n = r.u32().ok_or_else(|| bad("truncated clusters"))?;
-        for _ in 0..n {
-            let word = r.str().ok_or_else(|| bad("truncated clusters"))?;
-            let ids = r.take(6).ok_or_else(|| bad("truncated clusters"))?;
-            let id = |k: usize| u16::from_le_bytes([ids[2 * k], ids[2 * k + 1]]);
-            lexicon.clusters.insert(word, [id(0), id(1), id(2)]);
-        }
-        let n = r.u32().ok_or_else(|| bad("truncated casing"))?;
-        for _ in 0..n {
-            let lower = r.str().ok_or_else(|| bad("truncated casing"))?;
-            let bucket = r.take(1).ok_or_else(|| bad("truncated casing"))?[0];
-            let form = r.str().ok_or_else(|| bad("truncated casing"))?;
-            let form = if form.is_empty() { lower.clone() } else { form };
-            lexicon.casing.insert(lower, (bucket, form));
-        }
-        let n = r.u32().ok_or_else(|| bad("truncated gazetteer"))?;
-        lexicon.gazetteer_max = r.u32().ok_or_else(|| bad("truncated gazetteer"))? as usize;
-        for _ in 0..n {
-            let e = r.take(9).ok_or_else(|| bad("truncated gazetteer"))?;
-            let key = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
-            lexicon.gazetteer.insert(key, e[8]);
-        }
-        let weights2 = match r.take(1) {
-            Some([1]) => {
-                Some(read_weights(&mut r).ok_or_else(|| bad("truncated second-pass weights"))?)
-            }
-            _ => None,
-        };
+        let w1 = WeightBytes::read(&mut r).ok_or_else(|| bad("truncated weights"))?;
+        // Each weights table is built on a thread of its own while the
+        // lexicon is read: filling a table of 24 MB, mostly the kernel
+        // zeroing its pages, takes about as long as reading the lexicon.
+        let (weights, lexicon, weights2) = std::thread::scope(|s| {
+            let first = s.spawn(|| w1.build());
+            let lexicon = read_lexicon(&mut r);
+            let second = match lexicon.as_ref().ok().and(r.take(1)) {
+                Some([1]) => Some(
+                    WeightBytes::read(&mut r)
+                        .map(|w2| s.spawn(move || w2.build()))
+                        .ok_or("truncated second-pass weights"),
+                ),
+                _ => None,
+            };
+            let join = |h: std::thread::ScopedJoinHandle<'_, Weights>| {
+                h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
+            };
+            (join(first), lexicon, second.map(|w2| w2.map(join)))
+        });
+        let lexicon = lexicon.map_err(bad)?;
+        let weights2 = weights2.transpose().map_err(bad)?;
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         Ok(Model {
             weights,
@@ -242,22 +234,64 @@ fn put_weights(body: &mut Vec<u8>, weights: &Weights) {
     }
 }
 
-fn read_weights(r: &mut Reader<'_>) -> Option<Weights> {
-    let scale = f32::from_le_bytes(r.take(4)?.try_into().ok()?);
-    let nrows = r.u32()? as usize;
-    let keys_bytes = r.take(nrows.checked_mul(8)?)?;
-    let w_bytes = r.take(nrows.checked_mul(NLABELS * 2)?)?;
-    let mut rows = Vec::with_capacity(nrows);
-    for i in 0..nrows {
-        let key = u64::from_le_bytes(keys_bytes[i * 8..i * 8 + 8].try_into().ok()?);
-        let mut row = [0i16; NLABELS];
-        for (l, x) in row.iter_mut().enumerate() {
-            let o = (i * NLABELS + l) * 2;
-            *x = i16::from_le_bytes([w_bytes[o], w_bytes[o + 1]]);
-        }
-        rows.push((key, row));
+/// A weights section as [`put_weights`] wrote it, not yet made a table.
+struct WeightBytes<'a> {
+    scale: f32,
+    /// 8 bytes per row.
+    keys: &'a [u8],
+    /// [`NLABELS`] little-endian i16 per row.
+    rows: &'a [u8],
+}
+
+impl<'a> WeightBytes<'a> {
+    fn read(r: &mut Reader<'a>) -> Option<WeightBytes<'a>> {
+        let scale = f32::from_le_bytes(r.take(4)?.try_into().ok()?);
+        let n = r.u32()? as usize;
+        let keys = r.take(n.checked_mul(8)?)?;
+        let rows = r.take(n.checked_mul(NLABELS * 2)?)?;
+        Some(WeightBytes { scale, keys, rows })
     }
-    Some(Weights::from_quantized(scale, rows))
+
+    fn build(&self) -> Weights {
+        let rows = self
+            .keys
+            .chunks_exact(8)
+            .zip(self.rows.chunks_exact(NLABELS * 2))
+            .map(|(k, w)| {
+                let key = u64::from_le_bytes(k.try_into().unwrap_or_default());
+                let row = std::array::from_fn(|l| i16::from_le_bytes([w[2 * l], w[2 * l + 1]]));
+                (key, row)
+            });
+        Weights::from_quantized(self.scale, rows)
+    }
+}
+
+/// The lexicon section: clusters, casing, gazetteer.
+fn read_lexicon(r: &mut Reader<'_>) -> std::result::Result<Lexicon, &'static str> {
+    let mut lexicon = Lexicon::default();
+    let n = r.u32().ok_or("truncated clusters")?;
+    for _ in 0..n {
+        let word = r.str().ok_or("truncated clusters")?;
+        let ids = r.take(6).ok_or("truncated clusters")?;
+        let id = |k: usize| u16::from_le_bytes([ids[2 * k], ids[2 * k + 1]]);
+        lexicon.clusters.insert(word, [id(0), id(1), id(2)]);
+    }
+    let n = r.u32().ok_or("truncated casing")?;
+    for _ in 0..n {
+        let lower = r.str().ok_or("truncated casing")?;
+        let bucket = r.take(1).ok_or("truncated casing")?[0];
+        let form = r.str().ok_or("truncated casing")?;
+        let form = if form.is_empty() { lower.clone() } else { form };
+        lexicon.casing.insert(lower, (bucket, form));
+    }
+    let n = r.u32().ok_or("truncated gazetteer")?;
+    lexicon.gazetteer_max = r.u32().ok_or("truncated gazetteer")? as usize;
+    for _ in 0..n {
+        let e = r.take(9).ok_or("truncated gazetteer")?;
+        let key = u64::from_le_bytes(e[..8].try_into().unwrap_or_default());
+        lexicon.gazetteer.insert(key, e[8]);
+    }
+    Ok(lexicon)
 }
 
 fn put_u32(out: &mut Vec<u8>, n: u32) {
@@ -295,8 +329,7 @@ mod tests {
     use crate::analyze::EntityType;
     use crate::analyze::ner::hash_str;
 
-    #[test]
-    fn save_load_round_trip() {
+    fn small_model() -> Model {
         let rows: Vec<(u64, [f32; NLABELS])> = (1..200u64)
             .map(|k| {
                 let mut r = [0f32; NLABELS];
@@ -309,14 +342,19 @@ mod tests {
         lexicon.casing.insert("moscow".into(), (5, "Moscow".into()));
         lexicon.casing.insert("said".into(), (1, "said".into()));
         lexicon.add_name(EntityType::Location, &["new".into(), "york".into()]);
-        let model = Model {
+        Model {
             weights: Weights::from_rows(rows.clone()),
             weights2: Some(Weights::from_rows(rows[..10].to_vec())),
             lexicon,
             version: String::new(),
             info: "{\"test\":true}".into(),
             cache: Default::default(),
-        };
+        }
+    }
+
+    #[test]
+    fn save_load_round_trip() {
+        let model = small_model();
         let bytes = model.to_bytes();
         assert_eq!(bytes, model.to_bytes(), "same model, same bytes");
         let back = Model::from_bytes(&bytes).unwrap();
@@ -328,6 +366,20 @@ mod tests {
             let got = row[(k % 17) as usize] as f32 * back.weights.scale();
             assert!((got - k as f32 / 10.0).abs() < 0.01);
         }
+        for (w, back) in [
+            (&model.weights, &back.weights),
+            (
+                model.weights2.as_ref().unwrap(),
+                back.weights2.as_ref().unwrap(),
+            ),
+        ] {
+            let mut rows: Vec<_> = w.rows().collect();
+            let mut got: Vec<_> = back.rows().collect();
+            rows.sort();
+            got.sort();
+            assert_eq!(got, rows);
+            assert_eq!(back.scale(), w.scale());
+        }
         assert_eq!(back.lexicon.clusters["Moscow"], [1, 2, 3]);
         assert_eq!(back.lexicon.casing["moscow"], (5, "Moscow".into()));
         assert_eq!(back.lexicon.casing["said"], (1, "said".into()));
@@ -335,5 +387,31 @@ mod tests {
         assert!(back.version.starts_with("ner-"));
         assert!(Model::from_bytes(b"garbage").is_err());
         assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    }
+
+    /// A model file whose contents stop anywhere is an error, never a
+    /// panic, except where a model without a second pass ends.
+    #[test]
+    fn truncated_models_are_errors() {
+        let model = small_model();
+        let mut body = Vec::new();
+        flate2::read::ZlibDecoder::new(&model.to_bytes()[MAGIC.len()..])
+            .read_to_end(&mut body)
+            .unwrap();
+        // The second pass: its flag byte, scale, row count, 10 rows.
+        let flag_at = body.len() - (1 + 4 + 4 + 10 * (8 + NLABELS * 2));
+        assert_eq!(body[flag_at], 1);
+        for cut in 0..=body.len() {
+            let mut file = MAGIC.to_vec();
+            let mut enc = flate2::write::ZlibEncoder::new(&mut file, flate2::Compression::fast());
+            enc.write_all(&body[..cut]).unwrap();
+            enc.finish().unwrap();
+            match Model::from_bytes(&file) {
+                Ok(m) if cut == flag_at => assert!(m.weights2.is_none()),
+                Ok(m) if cut == body.len() => assert_eq!(m.weights2.map(|w| w.len()), Some(10)),
+                Ok(_) => panic!("a model cut at {cut} of {} bytes loaded", body.len()),
+                Err(e) => assert!(e.to_string().contains("not a newsdex model file"), "{e}"),
+            }
+        }
     }
 }

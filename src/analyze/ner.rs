@@ -902,13 +902,15 @@ impl Weights {
         Weights::from_quantized(
             max / 32767.0,
             rows.into_iter()
-                .map(|(k, w)| (k, w.map(|x| (x / (max / 32767.0)).round() as i16)))
-                .collect(),
+                .map(|(k, w)| (k, w.map(|x| (x / (max / 32767.0)).round() as i16))),
         )
     }
 
     /// Builds the table from integer weights and their scale.
-    pub fn from_quantized(scale: f32, rows: Vec<(u64, [i16; NLABELS])>) -> Weights {
+    pub fn from_quantized(
+        scale: f32,
+        rows: impl ExactSizeIterator<Item = (u64, [i16; NLABELS])>,
+    ) -> Weights {
         // Load factor at most 1/2 (~0.29 for the shipped model's 150,576
         // features in 2^19 slots): a lookup, found or not, seldom walks
         // past its first slot. At most 2/3 (2^18 slots, 0.57) tagging took
