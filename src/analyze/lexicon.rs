@@ -21,6 +21,11 @@ pub struct Lexicon {
     pub gazetteer: FxHashMap<u64, u8>,
     /// Longest gazetteer entry, in tokens.
     pub gazetteer_max: usize,
+    /// Hash of every lower-cased token of a gazetteer name: a token
+    /// outside it begins no name and continues none, so
+    /// [`Lexicon::mark_gazetteer`] looks no further. Empty for a model
+    /// file written before it was kept (every token is then tried).
+    pub gazetteer_words: rustc_hash::FxHashSet<u64>,
     /// A Bloom filter over `gazetteer`'s keys, built at the first use.
     gazetteer_filter: std::sync::OnceLock<KeyFilter>,
 }
@@ -119,6 +124,8 @@ impl Lexicon {
         }
         let key = seq_hash(lowered_tokens.iter().map(String::as_str));
         *self.gazetteer.entry(key).or_default() |= 1 << kind as u8;
+        self.gazetteer_words
+            .extend(lowered_tokens.iter().map(|t| hash_str(t)));
         self.gazetteer_max = self.gazetteer_max.max(lowered_tokens.len());
     }
 
@@ -135,8 +142,14 @@ impl Lexicon {
         for s in 0..sentences.len().saturating_sub(1) {
             let (a, b) = (sentences[s], sentences[s + 1]);
             for i in a..b {
+                if !infos[i].named {
+                    continue;
+                }
                 let mut h = SEQ_SEED;
                 for j in i..b.min(i + self.gazetteer_max) {
+                    if !infos[j].named {
+                        break;
+                    }
                     h = seq_step_hashed(h, hashes[j]);
                     if filter.is_some_and(|f| !f.may_contain(h)) {
                         continue;
@@ -270,6 +283,62 @@ mod tests {
         // The filter is built now; a name added later is still found.
         lex.add_name(EntityType::Org, &["late".into(), "name".into()]);
         assert!(marked(&lex, "late", "name"));
+    }
+
+    /// Looking no further than a word outside every name gives the marks
+    /// of trying every sequence (a lexicon read from a model file written
+    /// before the names' words were kept).
+    #[test]
+    fn gazetteer_words_only_cut_short_what_cannot_match() {
+        let mut lex = Lexicon::default();
+        let names: [&[&str]; 6] = [
+            &["new", "york"],
+            &["new", "york", "city"],
+            &["bank", "of", "england"],
+            &["york"],
+            &["of", "mice"],
+            &["city", "of", "london", "corporation"],
+        ];
+        for (k, name) in names.iter().enumerate() {
+            let toks: Vec<String> = name.iter().map(|t| t.to_string()).collect();
+            lex.add_name(EntityType::ALL[k % 4], &toks);
+        }
+        let mut legacy = lex.clone();
+        legacy.gazetteer_words.clear();
+        let vocab = [
+            "New",
+            "York",
+            "City",
+            "of",
+            "Bank",
+            "England",
+            "London",
+            "said",
+            "the",
+            "mice",
+            "Corporation",
+            ".",
+            "in",
+        ];
+        let mut seed = 7u64;
+        let mut tried = 0;
+        for _ in 0..3000 {
+            let n = 1 + (seed >> 60) as usize;
+            let words: Vec<&str> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    vocab[(seed >> 33) as usize % vocab.len()]
+                })
+                .collect();
+            let doc = Doc::new(words.clone(), (0..n).map(|i| i == 0 || words[i - 1] == "."));
+            let with: Vec<u16> = doc.infos(&lex).iter().map(|x| x.gazetteer).collect();
+            let without: Vec<u16> = doc.infos(&legacy).iter().map(|x| x.gazetteer).collect();
+            assert_eq!(with, without, "{words:?}");
+            tried += with.iter().any(|&g| g != 0) as usize;
+        }
+        assert!(tried > 500, "too few sequences with a name: {tried}");
     }
 
     #[test]

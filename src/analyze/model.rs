@@ -164,6 +164,15 @@ impl Model {
         if let Some(w2) = &self.weights2 {
             put_weights(&mut body, w2);
         }
+        // Last, so that a binary from before it was written ignores it.
+        if !lex.gazetteer_words.is_empty() {
+            let mut words: Vec<u64> = lex.gazetteer_words.iter().copied().collect();
+            words.sort_unstable();
+            put_u32(&mut body, words.len() as u32);
+            for w in words {
+                body.extend_from_slice(&w.to_le_bytes());
+            }
+        }
         let mut out = Vec::with_capacity(body.len() / 2);
         out.extend_from_slice(MAGIC);
         let mut enc = flate2::write::ZlibEncoder::new(out, flate2::Compression::new(6));
@@ -188,6 +197,7 @@ impl Model {
         // Each weights table is built on a thread of its own while the
         // lexicon is read: filling a table of 24 MB, mostly the kernel
         // zeroing its pages, takes about as long as reading the lexicon.
+        let mut gazetteer_words = Ok(Default::default());
         let (weights, lexicon, weights2) = std::thread::scope(|s| {
             let first = s.spawn(|| w1.build());
             let lexicon = read_lexicon(&mut r);
@@ -199,13 +209,17 @@ impl Model {
                 ),
                 _ => None,
             };
+            if lexicon.is_ok() {
+                gazetteer_words = read_gazetteer_words(&mut r);
+            }
             let join = |h: std::thread::ScopedJoinHandle<'_, Weights>| {
                 h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))
             };
             (join(first), lexicon, second.map(|w2| w2.map(join)))
         });
-        let lexicon = lexicon.map_err(bad)?;
+        let mut lexicon = lexicon.map_err(bad)?;
         let weights2 = weights2.transpose().map_err(bad)?;
+        lexicon.gazetteer_words = gazetteer_words.map_err(bad)?;
         let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         Ok(Model {
             weights,
@@ -264,6 +278,24 @@ impl<'a> WeightBytes<'a> {
             });
         Weights::from_quantized(self.scale, rows)
     }
+}
+
+/// The words of the gazetteer's names, if the file goes on (files written
+/// before this section was added end after the second pass).
+fn read_gazetteer_words(
+    r: &mut Reader<'_>,
+) -> std::result::Result<rustc_hash::FxHashSet<u64>, &'static str> {
+    if r.at == r.b.len() {
+        return Ok(Default::default());
+    }
+    let n = r.u32().ok_or("truncated gazetteer words")? as usize;
+    let bytes = r
+        .take(n.checked_mul(8).ok_or("truncated gazetteer words")?)
+        .ok_or("truncated gazetteer words")?;
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
+        .collect())
 }
 
 /// The lexicon section: clusters, casing, gazetteer.
@@ -384,13 +416,16 @@ mod tests {
         assert_eq!(back.lexicon.casing["moscow"], (5, "Moscow".into()));
         assert_eq!(back.lexicon.casing["said"], (1, "said".into()));
         assert_eq!(back.lexicon.gazetteer, model.lexicon.gazetteer);
+        assert_eq!(back.lexicon.gazetteer_words, model.lexicon.gazetteer_words);
+        assert_eq!(back.lexicon.gazetteer_words.len(), 2);
         assert!(back.version.starts_with("ner-"));
         assert!(Model::from_bytes(b"garbage").is_err());
         assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
     }
 
     /// A model file whose contents stop anywhere is an error, never a
-    /// panic, except where a model without a second pass ends.
+    /// panic, except where a model without a second pass ends, and where
+    /// one written before the gazetteer's words were kept ends.
     #[test]
     fn truncated_models_are_errors() {
         let model = small_model();
@@ -398,8 +433,11 @@ mod tests {
         flate2::read::ZlibDecoder::new(&model.to_bytes()[MAGIC.len()..])
             .read_to_end(&mut body)
             .unwrap();
+        // The gazetteer's words: count and two hashes.
+        let words_at = body.len() - (4 + 2 * 8);
+        assert_eq!(body[words_at..words_at + 4], 2u32.to_le_bytes());
         // The second pass: its flag byte, scale, row count, 10 rows.
-        let flag_at = body.len() - (1 + 4 + 4 + 10 * (8 + NLABELS * 2));
+        let flag_at = words_at - (1 + 4 + 4 + 10 * (8 + NLABELS * 2));
         assert_eq!(body[flag_at], 1);
         for cut in 0..=body.len() {
             let mut file = MAGIC.to_vec();
@@ -408,7 +446,14 @@ mod tests {
             enc.finish().unwrap();
             match Model::from_bytes(&file) {
                 Ok(m) if cut == flag_at => assert!(m.weights2.is_none()),
-                Ok(m) if cut == body.len() => assert_eq!(m.weights2.map(|w| w.len()), Some(10)),
+                Ok(m) if cut == words_at => {
+                    assert_eq!(m.weights2.map(|w| w.len()), Some(10));
+                    assert!(m.lexicon.gazetteer_words.is_empty());
+                }
+                Ok(m) if cut == body.len() => {
+                    assert_eq!(m.weights2.map(|w| w.len()), Some(10));
+                    assert_eq!(m.lexicon.gazetteer_words, model.lexicon.gazetteer_words);
+                }
                 Ok(_) => panic!("a model cut at {cut} of {} bytes loaded", body.len()),
                 Err(e) => assert!(e.to_string().contains("not a newsdex model file"), "{e}"),
             }

@@ -135,6 +135,9 @@ pub struct TokenInfo {
     pub capitalised: bool,
     /// No capital letter and no digit anywhere in the word.
     pub plain: bool,
+    /// The lower-cased word is a word of some gazetteer name (or the
+    /// lexicon does not know its names' words).
+    pub named: bool,
     /// The lower-cased word occurs capitalised mid-sentence elsewhere in the
     /// same document.
     pub doc_capitalised: bool,
@@ -222,9 +225,11 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
     let w0 = digits_to_zero(&norm);
     let lower = w0.to_lowercase();
     let (long, short) = shapes(&norm);
+    let lower_hash = hash_str(&lower);
     let mut info = TokenInfo {
         word: hash_str(&w0),
-        lower: hash_str(&lower),
+        lower: lower_hash,
+        named: lex.gazetteer_words.is_empty() || lex.gazetteer_words.contains(&lower_hash),
         shape: hash_str(&long),
         short_shape: hash_str(&short),
         capitalised: norm.chars().next().is_some_and(char::is_uppercase),
@@ -519,6 +524,7 @@ impl<'a> Doc<'a> {
             info.affixes = lexical.affixes;
             info.capitalised = lexical.capitalised;
             info.plain = lexical.plain;
+            info.named = lexical.named;
             info.clusters = lexical.clusters;
             info.casing = lexical.casing;
             info.slot = lexical.slot;

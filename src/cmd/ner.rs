@@ -271,6 +271,7 @@ fn train_cmd(a: NerTrainArgs) -> anyhow::Result<ExitCode> {
         Lexicon::default()
     };
     lexicon.gazetteer.clear();
+    lexicon.gazetteer_words.clear();
     if a.gazetteers.exists() {
         let n = load_gazetteers(&a.gazetteers, &mut lexicon)?;
         println!("gazetteers: {n} names from {}", a.gazetteers.display());
