@@ -182,19 +182,62 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
 
 /// An article's mixed-case words by their lower-cased form ("idlib" ->
 /// "Idlib"), for [`recase`]. Fx hashing: it is filled for every article.
-pub type Forms = rustc_hash::FxHashMap<String, String>;
+/// The mixed-case forms of an article's words ("Idlib"), by their lower
+/// case, for recasing its capitals: worked out at the first look, as most
+/// articles have no name in capitals to recase.
+pub struct Forms<'a> {
+    words: &'a [&'a str],
+    by_lower: Option<rustc_hash::FxHashMap<String, &'a str>>,
+}
+
+impl<'a> Forms<'a> {
+    /// The forms of `words` (the first of each lower case wins).
+    pub fn new(words: &'a [&'a str]) -> Forms<'a> {
+        Forms {
+            words,
+            by_lower: None,
+        }
+    }
+
+    /// The form of an article word whose lower case is `lower`.
+    pub fn get(&mut self, lower: &str) -> Option<&'a str> {
+        let words = self.words;
+        let by_lower = self.by_lower.get_or_insert_with(|| {
+            let mut map = rustc_hash::FxHashMap::default();
+            let mut key = String::new();
+            for &w in words {
+                if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
+                    // Lower-cased into one buffer: a new String only for a
+                    // new form (most repeat within an article).
+                    key.clear();
+                    if w.is_ascii() {
+                        key.push_str(w);
+                        key.make_ascii_lowercase();
+                    } else {
+                        key.push_str(&w.to_lowercase());
+                    }
+                    if !map.contains_key(&key) {
+                        map.insert(key.clone(), w);
+                    }
+                }
+            }
+            map
+        });
+        by_lower.get(lower).copied()
+    }
+}
 
 /// Gives ALL-CAPS words their usual casing: as written elsewhere in the
 /// article, else as usually written in news, else capitalised. Words that
 /// look like acronyms stay: up to 4 letters, or few vowels ("UNHCR").
-pub fn recase(tokens: &mut [String], doc_forms: &Forms, lexicon: &Lexicon) {
+pub fn recase(tokens: &mut [String], doc_forms: &mut Forms<'_>, lexicon: &Lexicon) {
     for tok in tokens.iter_mut() {
         if !is_caps(tok) || tok.chars().filter(|c| c.is_alphabetic()).count() < 2 {
             continue;
         }
         let lower = tok.to_lowercase();
         if let Some(f) = doc_forms.get(&lower) {
-            *tok = f.clone();
+            *tok = f.to_string();
         } else if let Some(f) = lexicon.usual_form(&lower) {
             *tok = f.to_string();
         } else if !looks_like_acronym(tok) {
@@ -316,8 +359,6 @@ pub fn resolve(mentions: &[Pending], aliases: &Aliases) -> Vec<(EntityType, Stri
     let names: Vec<String> = mentions.iter().map(|m| m.tokens.join(" ")).collect();
     let mut out: Vec<(EntityType, String)> = Vec::with_capacity(mentions.len());
     for (i, m) in mentions.iter().enumerate() {
-        let mut kind = m.kind;
-        let mut canonical = names[i].clone();
         // The fullest mention containing this one as whole tokens: persons
         // by any contiguous part (surname, first name), others only as an
         // acronym of the longer name.
@@ -353,14 +394,15 @@ pub fn resolve(mentions: &[Pending], aliases: &Aliases) -> Vec<(EntityType, Stri
                 best = Some(j);
             }
         }
-        if let Some(j) = best {
-            kind = mentions[j].kind;
-            canonical = names[j].clone();
-        }
-        if let Some(a) = aliases.get(&canonical).or_else(|| aliases.get(&names[i])) {
-            canonical = a.to_string();
-        }
-        out.push((kind, canonical));
+        let (kind, name) = match best {
+            Some(j) => (mentions[j].kind, &names[j]),
+            None => (m.kind, &names[i]),
+        };
+        let canonical = aliases
+            .get(name)
+            .or_else(|| aliases.get(&names[i]))
+            .unwrap_or(name);
+        out.push((kind, canonical.to_string()));
     }
     out
 }
@@ -377,23 +419,29 @@ fn is_acronym_of(short: &str, long: &[String]) -> bool {
     if !is_caps(short) || short.chars().count() < 2 {
         return false;
     }
-    let mut initials = String::new();
+    // The initials, upper-cased, must be the letters of `short` without
+    // its periods, in order.
+    let mut want = short.chars().filter(|&c| c != '.');
     for w in long {
         let part = match w.split_once('-') {
             Some((pre, rest)) if pre.chars().all(char::is_lowercase) => rest,
             _ => w.as_str(),
         };
-        if matches!(
-            part.to_lowercase().as_str(),
-            "of" | "the" | "and" | "for" | "de" | "la" | "du"
+        if super::tokenize::lowercase_is_one_of(
+            part,
+            &["of", "the", "and", "for", "de", "la", "du"],
         ) {
             continue;
         }
         if let Some(c) = part.chars().next() {
-            initials.extend(c.to_uppercase());
+            for u in c.to_uppercase() {
+                if want.next() != Some(u) {
+                    return false;
+                }
+            }
         }
     }
-    initials == short.replace('.', "")
+    want.next().is_none()
 }
 
 #[cfg(test)]
@@ -436,20 +484,52 @@ mod tests {
     }
 
     #[test]
+    fn acronyms_are_the_initials_of_the_long_name() {
+        let long = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let yes = [
+            ("HTS", "Hayat Tahrir al-Sham"),
+            ("UN", "United Nations"),
+            ("U.N.", "United Nations"),
+            ("BE", "Bank of England"),
+            ("IOC", "International Olympic Committee"),
+            ("ÖV", "Österreichische Volkspartei"),
+        ];
+        for (short, name) in yes {
+            assert!(is_acronym_of(short, &long(name)), "{short} {name}");
+        }
+        let no = [
+            ("US", "United States of America"),
+            ("USAF", "United States Army"),
+            ("U", "Union"),
+            ("UNS", "United Nations"),
+            ("NU", "United Nations"),
+            ("Un", "United Nations"),
+            ("BoE", "Bank of England"),
+            ("FSB", "Federal Security Service of the Russian Federation"),
+        ];
+        for (short, name) in no {
+            assert!(!is_acronym_of(short, &long(name)), "{short} {name}");
+        }
+    }
+
+    #[test]
     fn caps_are_recased() {
         let mut lex = Lexicon::default();
         lex.casing.insert("moscow".into(), (5, "Moscow".into()));
         lex.casing.insert("nato".into(), (5, "NATO".into()));
-        let doc: Forms = [("idlib".to_string(), "Idlib".to_string())]
-            .into_iter()
-            .collect();
-        let mut t: Vec<String> = ["MOSCOW", "NATO", "IDLIB", "UNHCR", "KHARTOUM", "al-NUSRA"]
-            .map(String::from)
-            .to_vec();
-        recase(&mut t, &doc, &lex);
+        let words = ["In", "IDLIB", "Idlib", "IdLib", "NATO", "said", "Éire"];
+        let mut doc = Forms::new(&words);
+        let mut t: Vec<String> = [
+            "MOSCOW", "NATO", "IDLIB", "UNHCR", "KHARTOUM", "al-NUSRA", "ÉIRE",
+        ]
+        .map(String::from)
+        .to_vec();
+        recase(&mut t, &mut doc, &lex);
         assert_eq!(
             t,
-            ["Moscow", "NATO", "Idlib", "UNHCR", "Khartoum", "al-NUSRA"]
+            [
+                "Moscow", "NATO", "Idlib", "UNHCR", "Khartoum", "al-NUSRA", "Éire"
+            ]
         );
     }
 

@@ -168,24 +168,7 @@ impl EntityTagger {
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
-        let mut doc_forms: canon::Forms = canon::Forms::default();
-        let mut lower = String::new();
-        for w in &doc.words {
-            if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
-                // Lower-cased into one buffer: a new String only for a new
-                // form (most repeat within an article).
-                lower.clear();
-                if w.is_ascii() {
-                    lower.push_str(w);
-                    lower.make_ascii_lowercase();
-                } else {
-                    lower.push_str(&w.to_lowercase());
-                }
-                if !doc_forms.contains_key(&lower) {
-                    doc_forms.insert(lower.clone(), w.to_string());
-                }
-            }
-        }
+        let mut doc_forms = canon::Forms::new(&doc.words);
         let nt = title_toks.len();
         let mut raw: Vec<(EntityType, Part, usize, usize)> = Vec::with_capacity(spans.len());
         let mut pending: Vec<Pending> = Vec::with_capacity(spans.len());
@@ -216,7 +199,7 @@ impl EntityTagger {
             let (start, end) = (toks[a].start, toks[b - 1].end);
             let kind = canon::plausible_type(s.kind, &text[start..end]);
             let mut tokens = canon::clean_tokens(&text[start..end], kind);
-            canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
+            canon::recase(&mut tokens, &mut doc_forms, &self.model.lexicon);
             if tokens.is_empty() || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
                 continue;
             }
@@ -233,12 +216,17 @@ impl EntityTagger {
                     Part::Title => (title, &mut title_chars),
                     Part::Body => (body, &mut body_chars),
                 };
+                // The surface form with each run of white space one space.
+                let mut surface = String::with_capacity(end - start);
+                for w in text[start..end].split_whitespace() {
+                    if !surface.is_empty() {
+                        surface.push(' ');
+                    }
+                    surface.push_str(w);
+                }
                 Mention {
                     kind,
-                    text: text[start..end]
-                        .split_whitespace()
-                        .collect::<Vec<_>>()
-                        .join(" "),
+                    text: surface,
                     canonical,
                     part,
                     start: counter.chars_at(start),
