@@ -182,55 +182,38 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
 
 /// An article's mixed-case words by their lower-cased form ("idlib" ->
 /// "Idlib"), for [`recase`]. Fx hashing: it is filled for every article.
-/// The mixed-case forms of an article's words ("Idlib"), by their lower
-/// case, for recasing its capitals: worked out at the first look, as most
-/// articles have no name in capitals to recase.
+/// The mixed-case forms of an article's words ("Idlib"), for recasing its
+/// capitals. Looked up by scanning the words: an article has a few words
+/// in capitals to recase at most, so building a map of all its forms cost
+/// more (2% of tagging).
 pub struct Forms<'a> {
     words: &'a [&'a str],
-    by_lower: Option<rustc_hash::FxHashMap<String, &'a str>>,
 }
 
 impl<'a> Forms<'a> {
-    /// The forms of `words` (the first of each lower case wins).
+    /// The forms of `words`.
     pub fn new(words: &'a [&'a str]) -> Forms<'a> {
-        Forms {
-            words,
-            by_lower: None,
-        }
+        Forms { words }
     }
 
-    /// The form of an article word whose lower case is `lower`.
-    pub fn get(&mut self, lower: &str) -> Option<&'a str> {
-        let words = self.words;
-        let by_lower = self.by_lower.get_or_insert_with(|| {
-            let mut map = rustc_hash::FxHashMap::default();
-            let mut key = String::new();
-            for &w in words {
-                if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
-                    // Lower-cased into one buffer: a new String only for a
-                    // new form (most repeat within an article).
-                    key.clear();
-                    if w.is_ascii() {
-                        key.push_str(w);
-                        key.make_ascii_lowercase();
-                    } else {
-                        key.push_str(&w.to_lowercase());
-                    }
-                    if !map.contains_key(&key) {
-                        map.insert(key.clone(), w);
-                    }
-                }
-            }
-            map
-        });
-        by_lower.get(lower).copied()
+    /// The first word, in upper and lower case both, whose lower case is
+    /// `lower`.
+    pub fn get(&self, lower: &str) -> Option<&'a str> {
+        self.words.iter().copied().find(|w| {
+            let same = if w.is_ascii() {
+                w.len() == lower.len() && w.eq_ignore_ascii_case(lower)
+            } else {
+                w.to_lowercase() == lower
+            };
+            same && w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase)
+        })
     }
 }
 
 /// Gives ALL-CAPS words their usual casing: as written elsewhere in the
 /// article, else as usually written in news, else capitalised. Words that
 /// look like acronyms stay: up to 4 letters, or few vowels ("UNHCR").
-pub fn recase(tokens: &mut [String], doc_forms: &mut Forms<'_>, lexicon: &Lexicon) {
+pub fn recase(tokens: &mut [String], doc_forms: &Forms<'_>, lexicon: &Lexicon) {
     for tok in tokens.iter_mut() {
         if !is_caps(tok) || tok.chars().filter(|c| c.is_alphabetic()).count() < 2 {
             continue;
@@ -518,13 +501,13 @@ mod tests {
         lex.casing.insert("moscow".into(), (5, "Moscow".into()));
         lex.casing.insert("nato".into(), (5, "NATO".into()));
         let words = ["In", "IDLIB", "Idlib", "IdLib", "NATO", "said", "Éire"];
-        let mut doc = Forms::new(&words);
+        let doc = Forms::new(&words);
         let mut t: Vec<String> = [
             "MOSCOW", "NATO", "IDLIB", "UNHCR", "KHARTOUM", "al-NUSRA", "ÉIRE",
         ]
         .map(String::from)
         .to_vec();
-        recase(&mut t, &mut doc, &lex);
+        recase(&mut t, &doc, &lex);
         assert_eq!(
             t,
             [

@@ -168,7 +168,7 @@ impl EntityTagger {
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
-        let mut doc_forms = canon::Forms::new(&doc.words);
+        let doc_forms = canon::Forms::new(&doc.words);
         let nt = title_toks.len();
         let mut raw: Vec<(EntityType, Part, usize, usize)> = Vec::with_capacity(spans.len());
         let mut pending: Vec<Pending> = Vec::with_capacity(spans.len());
@@ -199,7 +199,7 @@ impl EntityTagger {
             let (start, end) = (toks[a].start, toks[b - 1].end);
             let kind = canon::plausible_type(s.kind, &text[start..end]);
             let mut tokens = canon::clean_tokens(&text[start..end], kind);
-            canon::recase(&mut tokens, &mut doc_forms, &self.model.lexicon);
+            canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
             if tokens.is_empty() || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
                 continue;
             }
