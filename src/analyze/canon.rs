@@ -121,7 +121,8 @@ fn is_caps(s: &str) -> bool {
 /// Splits a surface form on whitespace, dropping titles (for persons),
 /// leading articles, trailing possessives and stray punctuation.
 pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
-    let mut toks: Vec<String> = surface
+    // Cut as slices of `surface`; only the tokens kept become strings.
+    let mut toks: Vec<&str> = surface
         .split_whitespace()
         .map(|t| {
             t.trim_matches(|c: char| {
@@ -129,24 +130,18 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
             })
         })
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
         .collect();
     // Possessives, attached or split off: "Russia's", "Russia 's".
-    while let Some(last) = toks.last() {
+    while let Some(&last) = toks.last() {
         if is_possessive(last) {
             toks.pop();
             continue;
         }
-        let cut = ["'s", "’s", "'S"]
-            .iter()
-            .find_map(|p| last.strip_suffix(p))
-            .map(str::to_string);
-        match cut {
-            Some(c) if !c.is_empty() => {
-                let n = toks.len();
-                toks[n - 1] = c;
-            }
-            _ => break,
+        if let Some(cut) = ["'s", "’s", "'S"].iter().find_map(|p| last.strip_suffix(p))
+            && !cut.is_empty()
+        {
+            let n = toks.len();
+            toks[n - 1] = cut;
         }
         break;
     }
@@ -157,16 +152,17 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
     {
         toks.pop();
     }
-    if kind == EntityType::Person {
-        while toks.len() > 1 && TITLES.contains(&toks[0].to_lowercase().as_str()) {
-            toks.remove(0);
-        }
+    let leading = if kind == EntityType::Person {
+        TITLES
     } else {
-        while toks.len() > 1 && ARTICLES.contains(&toks[0].to_lowercase().as_str()) {
-            toks.remove(0);
-        }
-    }
-    toks
+        ARTICLES
+    };
+    let first = toks
+        .iter()
+        .position(|t| !super::tokenize::lowercase_is_one_of(t, leading))
+        .unwrap_or(toks.len())
+        .min(toks.len().saturating_sub(1));
+    toks[first..].iter().map(|t| t.to_string()).collect()
 }
 
 /// Corrects a tagged type that cannot be right: a person's name has no
@@ -452,6 +448,12 @@ mod tests {
         assert_eq!(clean_tokens("Mr. Smith", Person), ["Smith"]);
         assert_eq!(clean_tokens("Shoigu's", Person), ["Shoigu"]);
         assert_eq!(clean_tokens("Russia 's", Location), ["Russia"]);
+        assert_eq!(clean_tokens("Russia's 's", Location), ["Russia"]);
+        assert_eq!(clean_tokens("(Russia) ' 's", Location), ["Russia"]);
+        assert_eq!(clean_tokens("Mr. Dr. Smith", Person), ["Smith"]);
+        assert_eq!(clean_tokens("MR SMITH", Person), ["SMITH"]);
+        assert_eq!(clean_tokens("The The", Org), ["The"]);
+        assert_eq!(clean_tokens("'s", Org), Vec::<String>::new());
         assert_eq!(
             clean_tokens("the European Union", Org),
             ["European", "Union"]
