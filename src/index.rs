@@ -341,7 +341,13 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
         errors
     });
 
+    let tagging = config.tagger.is_some();
     let pool = rayon::ThreadPoolBuilder::new()
+        .start_handler(move |_| {
+            if tagging {
+                yield_to_indexing();
+            }
+        })
         .num_threads(config.threads.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("--threads: {e}")))?;
@@ -500,6 +506,35 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     }
     Ok(summary)
 }
+
+/// Lowers the calling thread's scheduling priority (its nice value by 10)
+/// relative to the process's other threads, on Linux. Tagging threads call it: when
+/// a tagging thread and one of tantivy's indexing threads both want a
+/// core, tantivy's runs first, and the tagging thread then runs in longer
+/// stretches (`perf sched timehist`, real corpus: 330 slices of ~5 ms
+/// each instead of 1,000-1,500 of ~1.5 ms), so the two kinds of work evict
+/// each other's tables from the core's caches less often: tagging 3.44 ->
+/// 3.19 core-s, tantivy's threads 2.87 -> 2.68; index 3-7% faster on the
+/// real and 100k corpora in interleaved runs. Where the scheduler groups a
+/// session's or service's processes (autogroup, cgroups: the usual Linux
+/// set-up), a thread's nice value only shares out its own group's time, so
+/// this does not hand the machine to other programs.
+fn yield_to_indexing() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority with PRIO_PROCESS and 0 changes the nice value of
+    // the calling thread only (Linux keeps it per thread); it touches no
+    // memory, and a failure (the value is ignored) leaves the priority as
+    // it was.
+    unsafe {
+        let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
+        libc::setpriority(libc::PRIO_PROCESS, 0, (nice + TAGGING_NICE).min(19));
+    }
+}
+
+/// How much tagging threads lower their priority (see
+/// [`yield_to_indexing`]).
+#[cfg(target_os = "linux")]
+const TAGGING_NICE: libc::c_int = 10;
 
 const BATCH: usize = 512;
 const BATCH_BYTES: usize = 8 << 20;
@@ -695,4 +730,27 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
     }
     doc.add_u64(f.hash, hash);
     doc
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    fn nice() -> libc::c_int {
+        // SAFETY: reads the calling thread's nice value; touches no memory.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) }
+    }
+
+    #[test]
+    fn a_tagging_thread_yields_and_the_others_keep_their_priority() {
+        let main = nice();
+        let (before, after) = std::thread::spawn(|| {
+            let before = nice();
+            super::yield_to_indexing();
+            (before, nice())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(before, main);
+        assert_eq!(after, (before + super::TAGGING_NICE).min(19));
+        assert_eq!(nice(), main, "the calling thread only");
+    }
 }
