@@ -536,7 +536,12 @@ fn yield_to_indexing() {
 #[cfg(target_os = "linux")]
 const TAGGING_NICE: libc::c_int = 10;
 
-const BATCH: usize = 512;
+/// Records per batch: the tagging pool works a batch at a time, the main
+/// thread adding the batch's documents between. 2,048 rather than 512:
+/// indexing with entities 3-4% faster (real corpus 3.27 -> 3.15 s, medians
+/// of 5 interleaved; 100k 12.4-12.9 -> 11.6-12.4 s), peak RSS +15-25 MB;
+/// 128 was 10% slower.
+const BATCH: usize = 2048;
 const BATCH_BYTES: usize = 8 << 20;
 
 fn add_mentions(summary: &mut IndexSummary, mentions: [u64; 4]) {

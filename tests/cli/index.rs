@@ -575,10 +575,13 @@ fn articles_json(env: &TestEnv) -> String {
 /// with exactly the right articles, without redoing committed ones.
 #[test]
 fn a_crash_at_any_batch_leaves_a_usable_index_and_a_rerun_completes_it() {
+    // Records per batch (`BATCH` in src/index.rs); five batches and a bit.
+    const BATCH: u64 = 2048;
+    const N: u64 = 5 * BATCH + 60;
     let env = TestEnv::new();
     let corpus = env.path("corpus.jsonl");
     let mut text = String::new();
-    for i in 0..2600 {
+    for i in 0..N {
         text.push_str(&format!(
             "{{\"id\":\"c{i}\",\"title\":\"Title {i}\",\"body\":\"body words number {i}\"}}\n"
         ));
@@ -619,7 +622,7 @@ fn a_crash_at_any_batch_leaves_a_usable_index_and_a_rerun_completes_it() {
         let visible = v["articles"].as_u64().unwrap();
         assert_eq!(
             visible,
-            512 * crash_after,
+            BATCH * crash_after,
             "every batch was committed before the crash"
         );
         let export = std::process::Command::new(env!("CARGO_BIN_EXE_newsdex"))
@@ -642,8 +645,8 @@ fn a_crash_at_any_batch_leaves_a_usable_index_and_a_rerun_completes_it() {
         assert_eq!(again.status.code(), Some(0), "{stderr}");
         assert!(
             stderr.contains(&format!(
-                "read 2600, new {}, replaced 0, unchanged {visible}, rejected 0",
-                2600 - visible
+                "read {N}, new {}, replaced 0, unchanged {visible}, rejected 0",
+                N - visible
             )),
             "{stderr}"
         );
@@ -652,7 +655,7 @@ fn a_crash_at_any_batch_leaves_a_usable_index_and_a_rerun_completes_it() {
             .output()
             .unwrap();
         let v: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
-        assert_eq!(v["articles"], 2600);
+        assert_eq!(v["articles"], N);
     }
 }
 
