@@ -368,7 +368,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
         });
         for (raw, p) in batch.iter().zip(prepared) {
             summary.read += 1;
-            let location = format!("{}:{}", raw.input.name, raw.line);
+            let location = Location(&raw.input.name, raw.line);
             match p {
                 Prepared::Rejected { reason } => {
                     summary.rejected += 1;
@@ -546,13 +546,29 @@ const BATCH_BYTES: usize = 8 << 20;
 
 fn add_mentions(summary: &mut IndexSummary, mentions: [u64; 4]) {
     for (t, n) in EntityType::ALL.iter().zip(mentions) {
-        *summary.entities.entry(t.name().to_string()).or_default() += n;
+        // A new String only the first time (this runs for every article).
+        match summary.entities.get_mut(t.name()) {
+            Some(count) => *count += n,
+            None => {
+                summary.entities.insert(t.name().to_string(), n);
+            }
+        }
+    }
+}
+
+/// A record's file and line, as messages print it ("file:line"), written
+/// out only when a message is.
+struct Location<'a>(&'a str, u64);
+
+impl std::fmt::Display for Location<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.0, self.1)
     }
 }
 
 fn report_warnings(
     bar: &indicatif::ProgressBar,
-    location: &str,
+    location: &Location<'_>,
     warnings: &[ingest::Warning],
     summary: &mut IndexSummary,
     printed: &mut u64,
