@@ -197,12 +197,9 @@ impl<'a> Forms<'a> {
     /// `lower`.
     pub fn get(&self, lower: &str) -> Option<&'a str> {
         self.words.iter().copied().find(|w| {
-            let same = if w.is_ascii() {
-                w.len() == lower.len() && w.eq_ignore_ascii_case(lower)
-            } else {
-                w.to_lowercase() == lower
-            };
-            same && w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase)
+            super::tokenize::lowercase_is_one_of(w, &[lower])
+                && w.chars().any(char::is_uppercase)
+                && w.chars().any(char::is_lowercase)
         })
     }
 }

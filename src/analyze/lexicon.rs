@@ -142,11 +142,9 @@ impl Lexicon {
         for s in 0..sentences.len().saturating_sub(1) {
             let (a, b) = (sentences[s], sentences[s + 1]);
             for i in a..b {
-                if !infos[i].named {
-                    continue;
-                }
                 let mut h = SEQ_SEED;
                 for j in i..b.min(i + self.gazetteer_max) {
+                    // A word of no name begins none and continues none.
                     if !infos[j].named {
                         break;
                     }

@@ -32,9 +32,10 @@ const SENTENCE_FINAL_ABBREVIATIONS: &[&str] = &[
     "u.s", "u.k", "inc", "co", "corp", "ltd", "plc", "etc", "jr", "sr",
 ];
 
-/// Whether `word`, lower-cased, is one of `lower` (lower-case ASCII words).
-/// An ASCII word is compared in place; any other is lower-cased in full
-/// once, as Unicode may map it into ASCII (the Kelvin sign to "k").
+/// Whether `word`, lower-cased, is one of `lower` (lower-case words). An
+/// ASCII word is compared in place (it can only equal an ASCII one); any
+/// other is lower-cased in full once, as Unicode may map it into ASCII (the
+/// Kelvin sign to "k").
 pub(crate) fn lowercase_is_one_of(word: &str, lower: &[&str]) -> bool {
     if word.is_ascii() {
         lower.iter().any(|l| l.eq_ignore_ascii_case(word))
@@ -296,6 +297,8 @@ mod tests {
         assert!(lowercase_is_one_of("\u{212A}nown", &["known"]));
         assert!(!lowercase_is_one_of("Ünal", &["unal"]));
         assert!(!lowercase_is_one_of("as", &[]));
+        assert!(lowercase_is_one_of("Éire", &["éire"]));
+        assert!(!lowercase_is_one_of("Eire", &["éire"]));
     }
 
     fn words(text: &str) -> Vec<&str> {
