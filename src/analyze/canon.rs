@@ -204,8 +204,21 @@ fn lower_hash(word: &str) -> u64 {
     }
 }
 
+/// Whether `w` has upper- and lower-case letters both.
 fn is_mixed_case(w: &str) -> bool {
-    w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase)
+    let (mut upper, mut lower) = (false, false);
+    if w.is_ascii() {
+        for b in w.bytes() {
+            upper |= b.is_ascii_uppercase();
+            lower |= b.is_ascii_lowercase();
+        }
+    } else {
+        for c in w.chars() {
+            upper |= c.is_uppercase();
+            lower |= c.is_lowercase();
+        }
+    }
+    upper && lower
 }
 
 impl<'a> Forms<'a> {
