@@ -163,12 +163,12 @@ impl EntityTagger {
             starts.push(i == 0 || t.sent_start);
         }
         let doc = Doc::new(words, starts.into_iter());
-        let labels = self.model.tag(&doc);
+        let (labels, infos) = self.model.tag_with_infos(&doc);
         let mut spans = train::sentence_spans(&labels, &doc.sentences);
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
-        let doc_forms = canon::Forms::new(&doc.words);
+        let doc_forms = canon::Forms::with_infos(&doc.words, &infos);
         let nt = title_toks.len();
         let mut raw: Vec<(EntityType, Part, usize, usize)> = Vec::with_capacity(spans.len());
         let mut pending: Vec<Pending> = Vec::with_capacity(spans.len());

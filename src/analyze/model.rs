@@ -117,15 +117,21 @@ impl Model {
 
     /// Tags one document of words with sentence starts.
     pub fn tag(&self, doc: &Doc<'_>) -> Vec<Label> {
+        self.tag_with_infos(doc).0
+    }
+
+    /// [`Model::tag`], also giving what the tagger knew of each token.
+    pub fn tag_with_infos(&self, doc: &Doc<'_>) -> (Vec<Label>, Vec<super::ner::TokenInfo>) {
         let mut cache = self.cache.0.get_or_default().borrow_mut();
         let infos = doc.infos_with(&self.lexicon, &mut cache);
-        tag_infos(
+        let labels = tag_infos(
             &self.weights,
             self.weights2.as_ref(),
             &infos,
             &doc.sentences,
             Some(&mut cache),
-        )
+        );
+        (labels, infos)
     }
 
     /// Serialises the model (deflate-compressed, weights as 16-bit integers).
