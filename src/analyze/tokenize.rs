@@ -109,6 +109,7 @@ trait Chars {
     fn at(&self, i: usize) -> char;
     /// Byte offset of character `i`, or the text's length for `len`.
     fn byte_at(&self, i: usize) -> usize;
+    /// Character `i`, if there is one.
     fn get(&self, i: usize) -> Option<char> {
         (i < self.len()).then(|| self.at(i))
     }
