@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
+use super::ner::fnv1a;
 use crate::error::{Error, Result};
 
 /// Words that precede names without being part of them.
@@ -192,19 +193,12 @@ pub struct Forms<'a> {
     index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, u32>>,
 }
 
-/// FNV-1a of some bytes.
-fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
-    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
-/// [`fnv`] of the lower case of `word` (as `str::to_lowercase` gives it).
+/// [`fnv1a`] of the lower case of `word` (as `str::to_lowercase` gives it).
 fn lower_hash(word: &str) -> u64 {
     if word.is_ascii() {
-        fnv(word.bytes().map(|b| b.to_ascii_lowercase()))
+        fnv1a(word.bytes().map(|b| b.to_ascii_lowercase()))
     } else {
-        fnv(word.to_lowercase().bytes())
+        fnv1a(word.to_lowercase().bytes())
     }
 }
 
@@ -262,7 +256,7 @@ impl<'a> Forms<'a> {
             }
             index
         });
-        let &i = index.get(&fnv(lower.bytes()))?;
+        let &i = index.get(&fnv1a(lower.bytes()))?;
         let w = self.words[i as usize];
         if is_form(w) {
             Some(w)

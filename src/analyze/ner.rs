@@ -84,15 +84,18 @@ fn mix(a: u64, b: u64) -> u64 {
     x ^ (x >> 29)
 }
 
+/// FNV-1a of some bytes.
+#[inline]
+pub(crate) fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
 /// Hashes a string (FNV-1a, then mixed).
 #[inline]
 pub fn hash_str(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100_0000_01b3);
-    }
-    mix(h, 0x51)
+    mix(fnv1a(s.bytes()), 0x51)
 }
 
 #[inline]
