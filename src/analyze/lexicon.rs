@@ -102,47 +102,44 @@ impl KeyFilter {
 pub const NO_CLUSTER: u16 = u16::MAX;
 
 impl Lexicon {
-    /// Cluster ids of a word (tried as written, then lower-cased).
-    pub fn clusters(&self, word: &str) -> [u16; 3] {
+    /// Cluster ids of a word, given as written with digits as 0 (`form`)
+    /// and that lower-cased (`lower`), each with its [`hash_str`] (the
+    /// tagger has them already): tried as written, then in its usual
+    /// casing.
+    pub fn clusters(&self, form: &str, form_hash: u64, lower: &str, lower_hash: u64) -> [u16; 3] {
+        debug_assert_eq!((hash_str(form), hash_str(lower)), (form_hash, lower_hash));
         if self.clusters.is_empty() {
             return [NO_CLUSTER; 3];
         }
-        let key: std::borrow::Cow<'_, str> = if word.bytes().any(|b| b.is_ascii_digit()) {
-            word.chars()
-                .map(|c| if c.is_ascii_digit() { '0' } else { c })
-                .collect::<String>()
-                .into()
-        } else {
-            word.into()
-        };
         if let Some(by_hash) = self.by_hash() {
-            if let Some(c) = by_hash.clusters.get(&hash_str(&key)) {
+            if let Some(c) = by_hash.clusters.get(&form_hash) {
                 return *c;
             }
             // Headline capitals: the clusters of the word's usual casing.
             return by_hash
                 .casing
-                .get(&hash_str(&key.to_lowercase()))
+                .get(&lower_hash)
                 .and_then(|c| c.1)
                 .unwrap_or([NO_CLUSTER; 3]);
         }
-        if let Some(c) = self.clusters.get(key.as_ref()) {
+        if let Some(c) = self.clusters.get(form) {
             return *c;
         }
         // Headline capitals: try the usual casing of the word.
-        if let Some((_, form)) = self.casing.get(&key.to_lowercase())
-            && let Some(c) = self.clusters.get(form)
+        if let Some((_, usual)) = self.casing.get(lower)
+            && let Some(c) = self.clusters.get(usual)
         {
             return *c;
         }
         [NO_CLUSTER; 3]
     }
 
-    /// Casing bucket of a lower-cased word: 0 unseen, 1 (always lower) ..= 5
-    /// (always capitalised).
-    pub fn casing(&self, lower: &str) -> u8 {
+    /// Casing bucket of a lower-cased word (with its [`hash_str`]): 0
+    /// unseen, 1 (always lower) ..= 5 (always capitalised).
+    pub fn casing(&self, lower: &str, lower_hash: u64) -> u8 {
+        debug_assert_eq!(hash_str(lower), lower_hash);
         if let Some(by_hash) = self.by_hash() {
-            return by_hash.casing.get(&hash_str(lower)).map_or(0, |c| c.0);
+            return by_hash.casing.get(&lower_hash).map_or(0, |c| c.0);
         }
         self.casing.get(lower).map_or(0, |c| c.0)
     }
@@ -301,17 +298,22 @@ mod tests {
     fn hashed_lookups_answer_as_the_string_tables() {
         let model = crate::analyze::model::Model::embedded().unwrap();
         let lex = &model.lexicon;
-        // What the string tables say (the code before the hashed ones).
-        let clusters = |word: &str| {
-            let key: String = word
+        // A word's keys as the tagger gives them: digits as 0, lower-cased.
+        let keys = |word: &str| {
+            let form: String = word
                 .chars()
                 .map(|c| if c.is_ascii_digit() { '0' } else { c })
                 .collect();
+            let lower = form.to_lowercase();
+            (form, lower)
+        };
+        // What the string tables say (the code before the hashed ones).
+        let clusters = |form: &str| {
             lex.clusters
-                .get(&key)
+                .get(form)
                 .or_else(|| {
-                    let (_, form) = lex.casing.get(&key.to_lowercase())?;
-                    lex.clusters.get(form)
+                    let (_, usual) = lex.casing.get(&form.to_lowercase())?;
+                    lex.clusters.get(usual)
                 })
                 .copied()
                 .unwrap_or([NO_CLUSTER; 3])
@@ -329,9 +331,17 @@ mod tests {
                 format!("{w}7"),
                 format!("x{w}q"),
             ] {
-                assert_eq!(lex.clusters(&v), clusters(&v), "{v}");
-                let lower = v.to_lowercase();
-                assert_eq!(lex.casing(&lower), casing(&lower), "{lower}");
+                let (form, lower) = keys(&v);
+                assert_eq!(
+                    lex.clusters(&form, hash_str(&form), &lower, hash_str(&lower)),
+                    clusters(&form),
+                    "{v}"
+                );
+                assert_eq!(
+                    lex.casing(&lower, hash_str(&lower)),
+                    casing(&lower),
+                    "{lower}"
+                );
                 checked += 1;
             }
         }
@@ -340,8 +350,12 @@ mod tests {
         let mut lex = lex.clone();
         lex.clusters.insert("Zzyzx".into(), [7, 8, 9]);
         lex.casing.insert("zzyzx".into(), (5, "Zzyzx".into()));
-        assert_eq!(lex.clusters("ZZYZX"), [7, 8, 9]);
-        assert_eq!(lex.casing("zzyzx"), 5);
+        let h = hash_str;
+        assert_eq!(
+            lex.clusters("ZZYZX", h("ZZYZX"), "zzyzx", h("zzyzx")),
+            [7, 8, 9]
+        );
+        assert_eq!(lex.casing("zzyzx", h("zzyzx")), 5);
     }
 
     #[test]

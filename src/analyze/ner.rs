@@ -228,17 +228,17 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
     let w0 = digits_to_zero(&norm);
     let lower = w0.to_lowercase();
     let (long, short) = shapes(&norm);
-    let lower_hash = hash_str(&lower);
+    let (word_hash, lower_hash) = (hash_str(&w0), hash_str(&lower));
     let mut info = TokenInfo {
-        word: hash_str(&w0),
+        word: word_hash,
         lower: lower_hash,
         named: lex.gazetteer_words.is_empty() || lex.gazetteer_words.contains(&lower_hash),
         shape: hash_str(&long),
         short_shape: hash_str(&short),
         capitalised: norm.chars().next().is_some_and(char::is_uppercase),
         plain: !norm.chars().any(|c| c.is_uppercase() || c.is_numeric()),
-        clusters: lex.clusters(&norm),
-        casing: lex.casing(&lower),
+        clusters: lex.clusters(&w0, word_hash, &lower, lower_hash),
+        casing: lex.casing(&lower, lower_hash),
         ..TokenInfo::default()
     };
     let chars: Vec<(usize, char)> = lower.char_indices().collect();
