@@ -5,6 +5,14 @@
 use clap::Parser;
 use newsdex::{ExitCode, cli::Cli, cmd};
 
+/// mimalloc instead of glibc's malloc: indexing allocates and frees
+/// millions of small blocks (token streams, term-dictionary nodes, entity
+/// names), many freed on another thread than the one that made them.
+/// Indexing the benchmark's real corpus with entities took ~8% less CPU
+/// (BENCHMARKS.md, session 11), for ~30% more peak memory.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cmd::run(cli) {
