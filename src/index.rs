@@ -715,13 +715,14 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
     if let Some(d) = a.date {
         doc.add_date(f.date, DateTime::from_timestamp_secs(d));
     }
+    let mut facets: Vec<Facet> = Vec::new();
     if let Some(s) = &a.source {
         doc.add_text(f.source, s);
-        doc.add_facet(f.facet, Facet::from_path(["source", s.as_str()]));
+        facets.push(Facet::from_path(["source", s.as_str()]));
     }
     if let Some(c) = &a.category {
         doc.add_text(f.category, c);
-        doc.add_facet(f.facet, Facet::from_path(["category", c.as_str()]));
+        facets.push(Facet::from_path(["category", c.as_str()]));
     }
     if let Some(u) = &a.url {
         doc.add_text(f.url, u);
@@ -738,10 +739,20 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
             continue;
         };
         doc.add_text(f.entity_field(kind), &s.canonical);
-        doc.add_facet(
-            f.facet,
-            Facet::from_path([kind.name(), s.canonical.as_str()]),
-        );
+        facets.push(Facet::from_path([kind.name(), s.canonical.as_str()]));
+    }
+    if f.facet_indexed {
+        for facet in facets {
+            doc.add_facet(f.facet, facet);
+        }
+    } else {
+        // In the order of the column's dictionary (as tantivy orders a facet
+        // field's values within a document): a document's facet ordinals
+        // come back ascending, names in order within each root.
+        facets.sort_unstable_by(|a, b| a.encoded_str().cmp(b.encoded_str()));
+        for facet in &facets {
+            doc.add_text(f.facet, facet.encoded_str());
+        }
     }
     if !summaries.is_empty() {
         doc.add_text(

@@ -5,8 +5,8 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FacetOptions, Field, IndexRecordOption, NumericOptions, STORED,
-    Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, STORED, Schema,
+    TextFieldIndexing, TextOptions,
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
@@ -72,7 +72,9 @@ impl SchemaDecl {
     /// The oldest schema version this build still opens, searches and adds
     /// to (each index keeps the schema it was built with). Version 2 added
     /// the title column that lets export skip the document store; a
-    /// version 1 index is read through the documents instead.
+    /// version 1 index is read through the documents instead. Version 3
+    /// keeps facet paths in a column only, without a facet field's terms
+    /// ([`Fields::facet_indexed`] tells which an index has).
     pub const OLDEST_READABLE: u32 = 1;
 
     /// Parses the embedded declaration.
@@ -145,11 +147,17 @@ impl SchemaDecl {
                     builder.add_u64_field(&f.name, opts);
                 }
                 FieldKind::Facet => {
-                    let mut opts = FacetOptions::default();
+                    // Encoded facet paths in a string column (what tantivy's
+                    // FacetReader reads) and stored, without the inverted
+                    // index a tantivy facet field always has: nothing
+                    // searches facet terms (filters use the keyword fields),
+                    // and those terms, two per entity with the parent, were
+                    // ~4% of indexing with entities (BENCHMARKS.md, session 11).
+                    let mut opts = TextOptions::default().set_fast("raw");
                     if f.stored {
                         opts = opts.set_stored();
                     }
-                    builder.add_facet_field(&f.name, opts);
+                    builder.add_text_field(&f.name, opts);
                 }
                 FieldKind::Stored => {
                     builder.add_text_field(&f.name, STORED);
@@ -254,6 +262,9 @@ pub struct Fields {
     pub location: Field,
     pub misc: Field,
     pub facet: Field,
+    /// The index's `facet` field is a tantivy facet field (schema versions
+    /// 1 and 2), not a column of encoded paths (see [`FieldKind::Facet`]).
+    pub facet_indexed: bool,
     pub mentions: Field,
     pub hash: Field,
 }
@@ -280,6 +291,11 @@ impl Fields {
             location: get("location")?,
             misc: get("misc")?,
             facet: get("facet")?,
+            facet_indexed: schema
+                .get_field_entry(get("facet")?)
+                .field_type()
+                .value_type()
+                == tantivy::schema::Type::Facet,
             mentions: get("mentions")?,
             hash: get("hash")?,
         })

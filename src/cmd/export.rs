@@ -395,7 +395,7 @@ impl Gathered {
             searcher
                 .segment_readers()
                 .iter()
-                .map(|s| s.facet_reader("facet").map(Some))
+                .map(|s| crate::search::facets::facet_reader(s).map(Some))
                 .collect::<tantivy::Result<Vec<_>>>()?
         } else {
             searcher.segment_readers().iter().map(|_| None).collect()

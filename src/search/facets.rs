@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use tantivy::collector::{Collector, SegmentCollector};
+use tantivy::fastfield::FacetReader;
 use tantivy::schema::Facet;
 use tantivy::{DocId, Score, Searcher};
 
@@ -24,6 +25,23 @@ pub struct FacetTally {
     pub kinds: Vec<String>,
     /// Every facet name, read beforehand ([`facet_names`]).
     pub names: Option<Arc<FacetNames>>,
+}
+
+/// The facet paths of a segment, by document: the column of the `facet`
+/// field, a column of encoded paths (schema 3) or a tantivy facet field
+/// (schemas 1 and 2); the same ordinals and dictionary either way.
+pub fn facet_reader(segment: &tantivy::SegmentReader) -> tantivy::Result<FacetReader> {
+    let schema = segment.schema();
+    let field = schema.get_field("facet")?;
+    if schema.get_field_entry(field).field_type().value_type() == tantivy::schema::Type::Facet {
+        return segment.facet_reader("facet");
+    }
+    match segment.fast_fields().str("facet")? {
+        Some(column) => Ok(FacetReader::new(column)),
+        None => Err(tantivy::TantivyError::SchemaError(
+            "the facet field has no column".into(),
+        )),
+    }
 }
 
 /// Every (root, name) facet of a searcher, numbered, and each segment's
@@ -89,7 +107,7 @@ fn facet_dictionaries(searcher: &Searcher) -> Result<Vec<(usize, super::Terms)>>
         .segment_readers()
         .par_iter()
         .map(|segment| {
-            let reader = segment.facet_reader("facet")?;
+            let reader = facet_reader(segment)?;
             let terms =
                 super::Terms::read(reader.facet_dict()).map_err(|e| Error::Tantivy(e.into()))?;
             Ok((reader.num_facets(), terms))
@@ -293,7 +311,7 @@ pub fn top_facets(counts: &Tally, root: &str, k: usize) -> Vec<(String, u64)> {
 }
 
 pub struct FacetTallySegment {
-    reader: tantivy::fastfield::FacetReader,
+    reader: FacetReader,
     counts: Vec<u32>,
     /// Ordinals counted at least once, in the order first seen.
     seen: Vec<u64>,
@@ -312,7 +330,7 @@ impl Collector for FacetTally {
         ord: u32,
         segment: &tantivy::SegmentReader,
     ) -> tantivy::Result<FacetTallySegment> {
-        let reader = segment.facet_reader("facet")?;
+        let reader = facet_reader(segment)?;
         Ok(FacetTallySegment {
             counts: if self.kinds.is_empty() {
                 Vec::new()

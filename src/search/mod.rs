@@ -853,8 +853,11 @@ impl<'a> HitReader<'a> {
         let body = text(f.body).unwrap_or_default();
         let mut entities = HitEntities::default();
         for v in doc.get_all(f.facet) {
-            let Some(facet) = v.as_facet() else { continue };
-            let Ok(facet) = Facet::from_encoded(facet.as_bytes().to_vec()) else {
+            // A facet field's value (schemas 1, 2) or an encoded path.
+            let Some(encoded) = v.as_facet().or_else(|| v.as_str()) else {
+                continue;
+            };
+            let Ok(facet) = Facet::from_encoded(encoded.as_bytes().to_vec()) else {
                 continue;
             };
             let parts: Vec<&str> = facet.to_path();

@@ -219,7 +219,7 @@ fn exports_carry_provenance_and_repeat_exactly() {
         meta1["hits"].as_u64().unwrap() as usize,
         rows1.lines().count()
     );
-    assert_eq!(meta1["schema_version"], 2);
+    assert_eq!(meta1["schema_version"], 3);
     assert!(meta1["model_version"].as_str().unwrap().starts_with("ner-"));
     assert_eq!(meta1["newsdex_version"], env!("CARGO_PKG_VERSION"));
     assert!(meta1["created"].as_str().unwrap().ends_with('Z'));

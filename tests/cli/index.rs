@@ -220,7 +220,7 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
     let meta = env.path("idx/newsdex.json");
     let text = std::fs::read_to_string(&meta)
         .unwrap()
-        .replace("\"schema_version\": 2", "\"schema_version\": 0");
+        .replace("\"schema_version\": 3", "\"schema_version\": 0");
     std::fs::write(&meta, text).unwrap();
     let r = env.run(&["search", "oil"]);
     assert_eq!(r.code, 2);
@@ -228,7 +228,7 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
     assert_eq!(
         r.stderr,
         format!(
-            "newsdex: the index at {idx} has schema version 0, this newsdex reads versions 1 to 2; rebuild it: \
+            "newsdex: the index at {idx} has schema version 0, this newsdex reads versions 1 to 3; rebuild it: \
              `newsdex index --index {idx} --rebuild PATH...` with the original inputs\n"
         )
     );
@@ -239,13 +239,16 @@ fn an_index_of_another_schema_version_is_refused_with_the_fix() {
 }
 
 /// A tiny index of each schema version is committed; this version must open,
-/// search and export each. Version 1 has no title column, so export reads
-/// its stored documents; version 2 is read from columns: the same rows.
+/// search, export and add to each. Version 1 has no title column, so export
+/// reads its stored documents; versions 2 and 3 are read from columns: the
+/// same rows. Versions 1 and 2 keep facet paths in a tantivy facet field,
+/// version 3 in a column only: an article added to each gets its entities.
 #[test]
-fn committed_schema_v1_and_v2_indexes_open_search_and_export() {
+fn committed_schema_v1_to_v3_indexes_open_search_export_and_take_more() {
     for (version, entities) in [
         ("v1", ",,,"),
         ("v2", "Recep Tayyip Erdogan; Vladimir Putin,,Moscow,"),
+        ("v3", "Recep Tayyip Erdogan; Vladimir Putin,,Moscow,"),
     ] {
         let env = TestEnv::new();
         let src = fixtures().join("compat").join(version);
@@ -275,7 +278,7 @@ fn committed_schema_v1_and_v2_indexes_open_search_and_export() {
             "id,rank,date,title,person,org,location,misc",
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
-        let org = if version == "v2" {
+        let org = if version != "v1" {
             "Bank of England"
         } else {
             ""
@@ -288,6 +291,17 @@ fn committed_schema_v1_and_v2_indexes_open_search_and_export() {
                  compat-2,2,2020-03-06T00:00:00Z,Markets,,{org},,\r\n"
             ),
             "{version}"
+        );
+        let more = r#"{"id":"compat-3","title":"Talks","body":"Angela Merkel spoke in Berlin on Monday.","date":"2020-03-07"}"#;
+        let r = env.run_stdin(&["index", "-", "--quiet"], more);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let r = env.run(&["search", "merkel", "--facets", "person,location"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout
+                .ends_with("person: Angela Merkel (1)\nlocation: Berlin (1)\n"),
+            "{version}: {}",
+            r.stdout
         );
     }
 }

@@ -336,7 +336,7 @@ fn stats_describe_the_index() {
     assert_eq!(v["dated"], 6);
     assert_eq!(v["first_date"], "2020-03-06T00:00:00Z");
     assert_eq!(v["last_date"], "2020-03-11T00:00:00Z");
-    assert_eq!(v["schema_version"], 2);
+    assert_eq!(v["schema_version"], 3);
     assert_eq!(
         v["facets"]["source"]["top"][0],
         serde_json::json!({"name": "AP", "count": 3})
