@@ -5,7 +5,7 @@
 //! payload recording what was committed. Also opens and describes indexes
 //! (schema and model versions, checked on open).
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -351,7 +351,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
         .num_threads(config.threads.max(1))
         .build()
         .map_err(|e| Error::Usage(format!("--threads: {e}")))?;
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: FxHashSet<u64> = FxHashSet::default();
     let mut since_commit = 0u64;
     let mut printed = 0u64;
     let mut fatal: Option<Error> = None;
@@ -728,7 +728,7 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
         doc.add_text(f.url, u);
     }
     let summaries = summarise(mentions);
-    let mut surfaces: HashSet<&str> = HashSet::new();
+    let mut surfaces: FxHashSet<&str> = FxHashSet::default();
     for m in mentions {
         if surfaces.insert(m.text.as_str()) {
             doc.add_text(f.entity, &m.text);

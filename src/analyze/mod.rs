@@ -17,7 +17,6 @@ pub mod tokenize;
 pub mod train;
 pub mod words;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -118,7 +117,7 @@ pub struct EntitySummary {
 /// Groups mentions by (type, canonical name), in order of first mention.
 pub fn summarise(mentions: &[Mention]) -> Vec<EntitySummary> {
     let mut out: Vec<EntitySummary> = Vec::new();
-    let mut index: HashMap<(EntityType, &str), usize> = HashMap::new();
+    let mut index: rustc_hash::FxHashMap<(EntityType, &str), usize> = Default::default();
     for m in mentions {
         let i = *index
             .entry((m.kind, m.canonical.as_str()))
