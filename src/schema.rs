@@ -246,6 +246,12 @@ fn build_analyzer_with(
     Ok(builder.build())
 }
 
+/// Whether `field` is a tantivy facet field, as schema versions 1 and 2 keep
+/// facet paths, rather than a column of encoded paths ([`FieldKind::Facet`]).
+pub fn is_facet_field(schema: &Schema, field: Field) -> bool {
+    schema.get_field_entry(field).field_type().value_type() == tantivy::schema::Type::Facet
+}
+
 /// Handles of the fields the code reads and writes, resolved once by name.
 #[derive(Debug, Clone, Copy)]
 pub struct Fields {
@@ -262,8 +268,7 @@ pub struct Fields {
     pub location: Field,
     pub misc: Field,
     pub facet: Field,
-    /// The index's `facet` field is a tantivy facet field (schema versions
-    /// 1 and 2), not a column of encoded paths (see [`FieldKind::Facet`]).
+    /// [`is_facet_field`] of the index's `facet` field.
     pub facet_indexed: bool,
     pub mentions: Field,
     pub hash: Field,
@@ -291,11 +296,7 @@ impl Fields {
             location: get("location")?,
             misc: get("misc")?,
             facet: get("facet")?,
-            facet_indexed: schema
-                .get_field_entry(get("facet")?)
-                .field_type()
-                .value_type()
-                == tantivy::schema::Type::Facet,
+            facet_indexed: is_facet_field(schema, get("facet")?),
             mentions: get("mentions")?,
             hash: get("hash")?,
         })

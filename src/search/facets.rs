@@ -32,8 +32,7 @@ pub struct FacetTally {
 /// (schemas 1 and 2); the same ordinals and dictionary either way.
 pub fn facet_reader(segment: &tantivy::SegmentReader) -> tantivy::Result<FacetReader> {
     let schema = segment.schema();
-    let field = schema.get_field("facet")?;
-    if schema.get_field_entry(field).field_type().value_type() == tantivy::schema::Type::Facet {
+    if crate::schema::is_facet_field(schema, schema.get_field("facet")?) {
         return segment.facet_reader("facet");
     }
     match segment.fast_fields().str("facet")? {
