@@ -1,5 +1,5 @@
 //! Criterion micro-benchmarks on the bundled sample (`data/`): the news
-//! tokeniser, the entity tagger (whole analysis of an article), and the
+//! tokeniser, the search analyzer (`text_en`), the entity tagger (whole analysis of an article), and the
 //! query path (parse, search, facets, one page of hits). End-to-end figures
 //! against other tools are made by `examples/tag_speed.rs` and the
 //! benchmark scripts, not here.
@@ -43,6 +43,47 @@ fn bench_tokenizer(c: &mut Criterion) {
             }
         })
     });
+    g.finish();
+}
+
+/// The `text_en` analyzer that indexing runs over every title, body and
+/// entity name, against tantivy's own chain of the same steps.
+fn bench_search_words(c: &mut Criterion) {
+    use tantivy::tokenizer::{
+        AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+        TextAnalyzer, TokenizerManager,
+    };
+    let articles = sample();
+    let bytes: usize = articles.iter().map(|(t, b)| t.len() + b.len()).sum();
+    let manager = TokenizerManager::default();
+    newsdex::schema::SchemaDecl::embedded()
+        .register_analyzers(&manager)
+        .expect("analyzers");
+    let ours = manager.get("text_en").expect("text_en");
+    let chain = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let mut g = c.benchmark_group("search words");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    for (name, mut analyzer) in [("text_en", ours), ("tantivy chain", chain)] {
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                let mut n = 0;
+                for (t, body) in &articles {
+                    for text in [t, body] {
+                        let mut stream = analyzer.token_stream(text);
+                        while stream.advance() {
+                            n += stream.token().text.len();
+                        }
+                    }
+                }
+                black_box(n)
+            })
+        });
+    }
     g.finish();
 }
 
@@ -116,5 +157,11 @@ fn bench_query(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_tokenizer, bench_tagger, bench_query);
+criterion_group!(
+    benches,
+    bench_tokenizer,
+    bench_search_words,
+    bench_tagger,
+    bench_query
+);
 criterion_main!(benches);

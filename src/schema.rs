@@ -213,6 +213,15 @@ fn build_analyzer_with(
     stemmer: crate::analyze::stem::CachedStemmer,
 ) -> Result<TextAnalyzer> {
     let bad = |what: &str| Error::Schema(format!("analyzer {name}: unknown {what}"));
+    if let Some(limit) = whole_text_en(decl)
+        && stemmer.stems_every_word()
+    {
+        // The chain as one tokenizer (the same tokens): indexing with
+        // entities ~9% fewer instructions (callgrind).
+        return Ok(TextAnalyzer::from(crate::analyze::stem::WordStems::new(
+            limit,
+        )));
+    }
     let mut builder = match decl.tokenizer.as_str() {
         "simple" => TextAnalyzer::builder(SimpleTokenizer::default()).dynamic(),
         "raw" => TextAnalyzer::builder(RawTokenizer::default()).dynamic(),
@@ -244,6 +253,25 @@ fn build_analyzer_with(
         };
     }
     Ok(builder.build())
+}
+
+/// For an analyzer that is `simple` words, optionally `remove_long:N`,
+/// then `lowercase`, `ascii_folding` and `stem_en`, the length limit
+/// (`usize::MAX` without `remove_long`): what [`WordStems`] does alone.
+///
+/// [`WordStems`]: crate::analyze::stem::WordStems
+fn whole_text_en(decl: &AnalyzerDecl) -> Option<usize> {
+    if decl.tokenizer != "simple" {
+        return None;
+    }
+    let filters: Vec<&str> = decl.filters.iter().map(String::as_str).collect();
+    let (limit, rest) = match filters.split_first() {
+        Some((first, rest)) if first.starts_with("remove_long:") => {
+            (first["remove_long:".len()..].parse().ok()?, rest)
+        }
+        _ => (usize::MAX, &filters[..]),
+    };
+    (rest == ["lowercase", "ascii_folding", "stem_en"]).then_some(limit)
 }
 
 /// Whether `field` is a tantivy facet field, as schema versions 1 and 2 keep

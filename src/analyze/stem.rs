@@ -34,6 +34,11 @@ impl CachedStemmer {
     /// Stems every token (indexing, queries).
     pub const EVERY_WORD: CachedStemmer = CachedStemmer { first_bytes: None };
 
+    /// Whether every token is stemmed (not [`CachedStemmer::for_terms`]).
+    pub fn stems_every_word(&self) -> bool {
+        self.first_bytes.is_none()
+    }
+
     /// Stems the tokens that could match `terms` (stems, as indexed).
     pub fn for_terms<'t>(terms: impl IntoIterator<Item = &'t str>) -> CachedStemmer {
         let mut first_bytes = [false; 256];
@@ -189,6 +194,192 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.tail.token_mut()
+    }
+}
+
+/// The whole `text_en` chain, `simple` words, `remove_long:N`,
+/// `lowercase`, `ascii_folding` and `stem_en` (every word), as one
+/// tokenizer giving the very tokens the chain gives (text, offsets,
+/// positions; a removed long word still takes its position). Each
+/// tokenizer remembers the words it has seen as written ("The", "the",
+/// "THE" apart) with their final text, so a word seen before costs one
+/// look-up instead of four boxed filter calls, lower-casing, folding and a
+/// look-up in the stem memo; words are found byte by byte, with `char`
+/// decoding only where a byte is not ASCII. tantivy gives each field of
+/// each segment being written its own copy of the tokenizer (a clone:
+/// empty); the stem memo behind it is per thread, as for [`LowerFoldStem`].
+pub struct WordStems {
+    limit: usize,
+    token: Token,
+    /// Words as written and their tokens' text; emptied at [`MAX_WORDS`].
+    seen: Stems,
+    /// tantivy's lower-casing and folding, for words that are not ASCII.
+    unicode: TextAnalyzer,
+}
+
+impl WordStems {
+    /// Drops words of `limit` bytes or more (`usize::MAX`: none), as
+    /// `remove_long:limit` does.
+    pub fn new(limit: usize) -> WordStems {
+        WordStems {
+            limit,
+            token: Token::default(),
+            seen: Stems::default(),
+            unicode: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(tantivy::tokenizer::LowerCaser)
+                .filter(tantivy::tokenizer::AsciiFoldingFilter)
+                .build(),
+        }
+    }
+}
+
+impl Clone for WordStems {
+    /// A new tokenizer: the words seen are not copied.
+    fn clone(&self) -> WordStems {
+        WordStems::new(self.limit)
+    }
+}
+
+impl Tokenizer for WordStems {
+    type TokenStream<'a> = WordStemsStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStemsStream<'a> {
+        self.token.reset();
+        WordStemsStream {
+            text,
+            at: 0,
+            limit: self.limit,
+            token: &mut self.token,
+            seen: &mut self.seen,
+            unicode: &mut self.unicode,
+        }
+    }
+}
+
+/// ASCII letters and digits, by byte.
+static ASCII_WORD: [bool; 128] = {
+    let mut t = [false; 128];
+    let mut b = 0;
+    while b < 128 {
+        t[b] = (b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    t
+};
+
+pub struct WordStemsStream<'a> {
+    text: &'a str,
+    /// Where the search for the next word starts.
+    at: usize,
+    limit: usize,
+    token: &'a mut Token,
+    seen: &'a mut Stems,
+    unicode: &'a mut TextAnalyzer,
+}
+
+impl WordStemsStream<'_> {
+    /// Where the first letter or digit (`char::is_alphanumeric`, as the
+    /// `simple` tokenizer reads) at or after `from` is (the text's length:
+    /// none).
+    #[inline]
+    fn word_start(&self, mut from: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(from) {
+            if b.is_ascii() {
+                if ASCII_WORD[b as usize] {
+                    return from;
+                }
+                from += 1;
+            } else {
+                let c = self.text[from..].chars().next().unwrap_or_default();
+                if c.is_alphanumeric() {
+                    return from;
+                }
+                from += c.len_utf8();
+            }
+        }
+        bytes.len()
+    }
+
+    /// Where the word going on at `from` ends.
+    #[inline]
+    fn word_end(&self, mut from: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(from) {
+            if b.is_ascii() {
+                if !ASCII_WORD[b as usize] {
+                    return from;
+                }
+                from += 1;
+            } else {
+                let c = self.text[from..].chars().next().unwrap_or_default();
+                if !c.is_alphanumeric() {
+                    return from;
+                }
+                from += c.len_utf8();
+            }
+        }
+        bytes.len()
+    }
+
+    /// The token text of `word`: lower-cased, folded, stemmed.
+    fn lower_fold_stem(&mut self, word: &str) {
+        let text = &mut self.token.text;
+        if word.is_ascii() {
+            text.push_str(word);
+            text.make_ascii_lowercase();
+        } else {
+            let mut stream = self.unicode.token_stream(word);
+            if stream.advance() {
+                std::mem::swap(text, &mut stream.token_mut().text);
+            }
+        }
+        stem(text);
+    }
+}
+
+impl TokenStream for WordStemsStream<'_> {
+    fn advance(&mut self) -> bool {
+        self.token.text.clear();
+        loop {
+            let start = self.word_start(self.at);
+            self.token.position = self.token.position.wrapping_add(1);
+            if start == self.text.len() {
+                self.at = start;
+                return false;
+            }
+            let end = self.word_end(start);
+            self.at = end;
+            if end - start >= self.limit {
+                continue;
+            }
+            self.token.offset_from = start;
+            self.token.offset_to = end;
+            let word = &self.text[start..end];
+            if word.len() > MAX_WORD_BYTES {
+                self.lower_fold_stem(word);
+                return true;
+            }
+            let hash = WordTable::hash(word);
+            if let Some(text) = self.seen.get(word, hash) {
+                self.token.text.push_str(text);
+                return true;
+            }
+            self.lower_fold_stem(word);
+            if self.seen.len() >= MAX_WORDS {
+                self.seen.clear();
+            }
+            self.seen.insert(word, hash, &self.token.text);
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
     }
 }
 
@@ -429,6 +620,103 @@ mod tests {
             let emptied = b.iter().filter(|t| t.text.is_empty()).count();
             assert_eq!(emptied, if stem.first_bytes.is_some() { 14 } else { 0 });
         }
+    }
+
+    /// tantivy's own `text_en` chain, filter by filter.
+    fn chain(limit: usize) -> TextAnalyzer {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(tantivy::tokenizer::RemoveLongFilter::limit(limit))
+            .filter(LowerCaser)
+            .filter(tantivy::tokenizer::AsciiFoldingFilter)
+            .filter(Stemmer::new(Language::English))
+            .build()
+    }
+
+    fn fields(tokens: Vec<Token>) -> Vec<(String, usize, usize, usize, usize)> {
+        tokens
+            .into_iter()
+            .map(|t| {
+                (
+                    t.text,
+                    t.offset_from,
+                    t.offset_to,
+                    t.position,
+                    t.position_length,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn word_stems_give_the_chains_tokens() {
+        let long = |n: usize| "x".repeat(n);
+        let fixed = [
+            "The Ministers' MEETING in Zürich, São Paulo and İstanbul: ΣΟΦΊΑ \
+             naïve café-goers ﬁnancing 2024 ÉCOLES d'Été; straße STRASSE \
+             Ødegaard ŁÓDŹ 東京 emoji🙂ing running RUNS agreed \u{212A}elvin \
+             e\u{301}te ٣٤ x²",
+            &format!("{} {} {} a {}é b", long(39), long(40), long(41), long(38)),
+            &format!("{}é{}", long(20), long(20)),
+            "",
+            "  ,;  ",
+            "Running snake_case e-mail@x.org",
+            "naïve",
+        ];
+        // Pseudo-random text over letters, digits, separators and
+        // multi-byte letters, marks, digits and symbols.
+        let alphabet: Vec<char> = "aAeEiIoOsSnNgGtT 0 9 ,.'-_@/\n\té İß東🙂\u{212A}\u{301}٣ﬁÆ²—"
+            .chars()
+            .collect();
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut random = Vec::new();
+        for _ in 0..300 {
+            let len = (seed >> 59) as usize * 4;
+            let mut text = String::new();
+            for _ in 0..len {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push(alphabet[(seed % alphabet.len() as u64) as usize]);
+            }
+            random.push(text);
+        }
+        for limit in [40, 5, usize::MAX] {
+            let mut want = chain(limit);
+            let mut got = TextAnalyzer::from(WordStems::new(limit));
+            // Each text twice: the second time through the words seen.
+            for text in fixed
+                .iter()
+                .copied()
+                .chain(random.iter().map(String::as_str))
+            {
+                for _ in 0..2 {
+                    assert_eq!(
+                        fields(tokens(&mut got, text)),
+                        fields(tokens(&mut want, text)),
+                        "{text:?}, limit {limit}"
+                    );
+                }
+            }
+        }
+        let first = tokens(&mut TextAnalyzer::from(WordStems::new(40)), fixed[1]);
+        assert_eq!(
+            first.iter().map(|t| t.position).collect::<Vec<_>>(),
+            [0, 3, 5],
+            "removed words keep their positions (38 x and an é make 40 bytes)"
+        );
+    }
+
+    #[test]
+    fn word_stems_start_again_when_full() {
+        let text: String = (0..MAX_WORDS + 10).map(|i| format!("Ran{i} ")).collect();
+        let mut got = TextAnalyzer::from(WordStems::new(40));
+        let words = tokens(&mut got, &text);
+        assert_eq!(words.len(), MAX_WORDS + 10);
+        assert_eq!(words[MAX_WORDS + 9].text, format!("ran{}", MAX_WORDS + 9));
+        assert_eq!(
+            fields(tokens(&mut got, "Ran7 Runs")),
+            fields(tokens(&mut chain(40), "Ran7 Runs"))
+        );
     }
 
     #[test]
