@@ -99,6 +99,13 @@ impl WordTable {
         }
     }
 
+    /// Removes every word, keeping the memory.
+    pub fn clear(&mut self) {
+        self.places.fill((0, 0));
+        self.text.clear();
+        self.ends.clear();
+    }
+
     /// Adds `word` (hash `hash`, not in the table yet) with the next slot.
     pub fn insert(&mut self, word: &str, hash: u64) -> usize {
         if (self.len() + 1) * 2 > self.places.len() {
@@ -165,6 +172,11 @@ mod tests {
             assert_eq!(t.get(w, 7), Some(i));
         }
         assert_eq!(t.get("abc", 7), None);
+        let mut cleared = WordTable::default();
+        cleared.insert("x", 7);
+        cleared.clear();
+        assert_eq!((cleared.len(), cleared.get("x", 7)), (0, None));
+        assert_eq!((cleared.insert("y", 7), cleared.get("y", 7)), (0, Some(0)));
         assert_eq!(t.guess(7), Some(0));
         assert_eq!(t.guess(8), None);
         // Hints never fail: an empty word, a slot past the end.
