@@ -74,6 +74,41 @@ pub fn may_end(l: Label) -> bool {
     !matches!(split(l), Some((_, Pos::B | Pos::I)))
 }
 
+/// Whether label `l` (an index) opens a name the next label must go on
+/// with (B or I).
+const fn opens(l: usize) -> bool {
+    l != 0 && (l - 1) % 4 < 2
+}
+
+/// [`allowed`] and [`may_end`] as a table for decoding, which asks them of
+/// every label for every token it scores: `FOLLOWS[last][prev][cur]`, with
+/// `prev` 0 at a sentence start and 1 + the label before, `last` when
+/// the token ends its run (the label must close any name). A unit test
+/// checks it against the two functions.
+static FOLLOWS: [[[bool; NLABELS]; NLABELS + 1]; 2] = {
+    let mut t = [[[false; NLABELS]; NLABELS + 1]; 2];
+    let mut last = 0;
+    while last < 2 {
+        let mut prev = 0;
+        while prev <= NLABELS {
+            let mut cur = 0;
+            while cur < NLABELS {
+                let pos = (cur + 3) % 4; // cur's B, I, L, U as 0..4 (O: 3)
+                let follows = if prev > 0 && opens(prev - 1) {
+                    cur != 0 && (cur - 1) / 4 == (prev - 2) / 4 && (pos == 1 || pos == 2)
+                } else {
+                    cur == 0 || pos == 0 || pos == 3
+                };
+                t[last][prev][cur] = follows && (last == 0 || !opens(cur));
+                cur += 1;
+            }
+            prev += 1;
+        }
+        last += 1;
+    }
+    t
+};
+
 // ---------------------------------------------------------------- hashing
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -1208,18 +1243,22 @@ fn decode_some<S: Scorer + ?Sized>(
                 && !marked[i]
             {
                 labels[i] = kept[i];
-                history.record(infos, i, kept[i]);
+                if kept[i] == O && !infos[i].capitalised {
+                    history.open = None; // all `record` does for it
+                } else {
+                    history.record(infos, i, kept[i]);
+                }
                 p2 = p1;
                 p1 = Some(kept[i]);
                 continue;
             }
             let outside = skips && obviously_outside(infos, i);
-            let open = p1
-                .and_then(split)
-                .is_some_and(|(_, p)| matches!(p, Pos::B | Pos::I));
+            let open = p1.is_some_and(|p| opens(p as usize));
             if outside && !open {
                 labels[i] = O;
-                history.record(infos, i, O);
+                // What `history.record(infos, i, O)` does for a token
+                // with no capital letter.
+                history.open = None;
                 p2 = p1;
                 p1 = Some(O);
                 continue;
@@ -1247,10 +1286,11 @@ fn decode_some<S: Scorer + ?Sized>(
             let last = i + 1 == b || keep.is_some_and(|(marked, _)| !marked[i + 1]);
             let mut best = O;
             let mut best_score = f32::NEG_INFINITY;
-            for l in 0..NLABELS as Label {
-                if allowed(p1, l) && (!last || may_end(l)) && scores[l as usize] > best_score {
-                    best = l;
-                    best_score = scores[l as usize];
+            let follows = &FOLLOWS[last as usize][p1.map_or(0, |p| p as usize + 1)];
+            for (l, (&ok, &score)) in follows.iter().zip(&scores).enumerate() {
+                if ok && score > best_score {
+                    best = l as Label;
+                    best_score = score;
                 }
             }
             best = scorer.observe(i, &feats, best);
@@ -1513,6 +1553,24 @@ mod tests {
         assert!(!allowed(Some(b), O));
         assert!(allowed(Some(label(Person, Pos::L)), O));
         assert!(!may_end(b));
+    }
+
+    #[test]
+    fn the_decoding_table_is_allowed_and_may_end() {
+        for last in [false, true] {
+            for prev in std::iter::once(None).chain((0..NLABELS as Label).map(Some)) {
+                for cur in 0..NLABELS as Label {
+                    assert_eq!(
+                        FOLLOWS[last as usize][prev.map_or(0, |p| p as usize + 1)][cur as usize],
+                        allowed(prev, cur) && (!last || may_end(cur)),
+                        "{prev:?} -> {cur}, last {last}"
+                    );
+                }
+                if let Some(p) = prev {
+                    assert_eq!(opens(p as usize), !may_end(p));
+                }
+            }
+        }
     }
 
     #[test]
