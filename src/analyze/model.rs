@@ -17,9 +17,10 @@ const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
 /// How a model's weights are read into labels: raised whenever the same
 /// model comes to tag differently (2: the second pass reads again only the
 /// sentences with a token the document disagrees with; 3: only the tokens
-/// around it, [`rereads`]), so that indexing the same records again re-tags
-/// them instead of keeping labels made the old way.
-pub const TAGGING: u32 = 3;
+/// around it, [`rereads`]; 4: numbers are O unless a name is open,
+/// [`super::ner::obviously_outside`]), so that indexing the same records
+/// again re-tags them instead of keeping labels made the old way.
+pub const TAGGING: u32 = 4;
 
 /// Tags prepared tokens: first pass, then the stacked pass, if there is one,
 /// over the tokens it may change ([`rereads`]).
