@@ -217,7 +217,7 @@ fn build_analyzer_with(
         && stemmer.stems_every_word()
     {
         // The chain as one tokenizer (the same tokens): indexing with
-        // entities ~9% fewer instructions (callgrind).
+        // entities ~4% fewer instructions (callgrind), ~6% less time.
         return Ok(TextAnalyzer::from(crate::analyze::stem::WordStems::new(
             limit,
         )));
@@ -345,6 +345,29 @@ impl Fields {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_text_en_chain_is_told_from_others() {
+        let decl = |tokenizer: &str, filters: &[&str]| AnalyzerDecl {
+            tokenizer: tokenizer.into(),
+            filters: filters.iter().map(|f| f.to_string()).collect(),
+        };
+        let chain = ["lowercase", "ascii_folding", "stem_en"];
+        let long = ["remove_long:40", "lowercase", "ascii_folding", "stem_en"];
+        assert_eq!(whole_text_en(&decl("simple", &long)), Some(40));
+        assert_eq!(whole_text_en(&decl("simple", &chain)), Some(usize::MAX));
+        assert_eq!(whole_text_en(&decl("raw", &long)), None);
+        assert_eq!(whole_text_en(&decl("simple", &chain[..2])), None);
+        assert_eq!(
+            whole_text_en(&decl(
+                "simple",
+                &["lowercase", "remove_long:40", "ascii_folding", "stem_en"]
+            )),
+            None
+        );
+        let embedded = SchemaDecl::embedded();
+        assert_eq!(whole_text_en(&embedded.analyzers["text_en"]), Some(40));
+    }
 
     #[test]
     fn embedded_schema_parses_and_builds() {

@@ -267,6 +267,7 @@ static ASCII_WORD: [bool; 128] = {
     t
 };
 
+/// The words of one text, from [`WordStems`].
 pub struct WordStemsStream<'a> {
     text: &'a str,
     /// Where the search for the next word starts.
@@ -278,42 +279,21 @@ pub struct WordStemsStream<'a> {
 }
 
 impl WordStemsStream<'_> {
-    /// Where the first letter or digit (`char::is_alphanumeric`, as the
-    /// `simple` tokenizer reads) at or after `from` is (the text's length:
-    /// none).
+    /// Where, at or after `from`, the first letter or digit is (`WORD`) or
+    /// the first other character (`char::is_alphanumeric`, as the `simple`
+    /// tokenizer reads); the text's length if there is none.
     #[inline]
-    fn word_start(&self, mut from: usize) -> usize {
+    fn find<const WORD: bool>(&self, mut from: usize) -> usize {
         let bytes = self.text.as_bytes();
         while let Some(&b) = bytes.get(from) {
             if b.is_ascii() {
-                if ASCII_WORD[b as usize] {
+                if ASCII_WORD[b as usize] == WORD {
                     return from;
                 }
                 from += 1;
             } else {
                 let c = self.text[from..].chars().next().unwrap_or_default();
-                if c.is_alphanumeric() {
-                    return from;
-                }
-                from += c.len_utf8();
-            }
-        }
-        bytes.len()
-    }
-
-    /// Where the word going on at `from` ends.
-    #[inline]
-    fn word_end(&self, mut from: usize) -> usize {
-        let bytes = self.text.as_bytes();
-        while let Some(&b) = bytes.get(from) {
-            if b.is_ascii() {
-                if !ASCII_WORD[b as usize] {
-                    return from;
-                }
-                from += 1;
-            } else {
-                let c = self.text[from..].chars().next().unwrap_or_default();
-                if !c.is_alphanumeric() {
+                if c.is_alphanumeric() == WORD {
                     return from;
                 }
                 from += c.len_utf8();
@@ -342,13 +322,13 @@ impl TokenStream for WordStemsStream<'_> {
     fn advance(&mut self) -> bool {
         self.token.text.clear();
         loop {
-            let start = self.word_start(self.at);
+            let start = self.find::<true>(self.at);
             self.token.position = self.token.position.wrapping_add(1);
             if start == self.text.len() {
                 self.at = start;
                 return false;
             }
-            let end = self.word_end(start);
+            let end = self.find::<false>(start);
             self.at = end;
             if end - start >= self.limit {
                 continue;
