@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks on the bundled sample (`data/`): the news
-//! tokeniser, the search analyzer (`text_en`), the entity tagger (whole analysis of an article), and the
-//! query path (parse, search, facets, one page of hits). End-to-end figures
+//! tokeniser, the search analyzer (`text_en`), the entity tagger (whole
+//! analysis of an article), and the query path (parse, search, facets, one
+//! page of hits). End-to-end figures
 //! against other tools are made by `examples/tag_speed.rs` and the
 //! benchmark scripts, not here.
 //!

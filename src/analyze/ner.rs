@@ -890,8 +890,20 @@ impl DocHistory {
         self.parts.get(&x.lower).copied().unwrap_or(0)
     }
 
-    /// Records the label given to token `i` of `infos`.
+    /// Records the label given to token `i` of `infos`. Inline for the
+    /// most common case, an O given to a word without a capital (decoding
+    /// records every token), which only closes the open name.
+    #[inline]
     pub fn record(&mut self, infos: &[TokenInfo], i: usize, l: Label) {
+        if l == O && !infos[i].capitalised {
+            self.open = None;
+            return;
+        }
+        self.record_other(infos, i, l);
+    }
+
+    /// [`DocHistory::record`] of the other cases.
+    fn record_other(&mut self, infos: &[TokenInfo], i: usize, l: Label) {
         let x = &infos[i];
         match split(l) {
             Some((_, Pos::B)) => self.open = Some(i),
@@ -1250,11 +1262,7 @@ fn decode_some<S: Scorer + ?Sized>(
                 && !marked[i]
             {
                 labels[i] = kept[i];
-                if kept[i] == O && !infos[i].capitalised {
-                    history.open = None; // all `record` does for it
-                } else {
-                    history.record(infos, i, kept[i]);
-                }
+                history.record(infos, i, kept[i]);
                 p2 = p1;
                 p1 = Some(kept[i]);
                 continue;
@@ -1263,9 +1271,7 @@ fn decode_some<S: Scorer + ?Sized>(
             let open = p1.is_some_and(|p| opens(p as usize));
             if outside && !open {
                 labels[i] = O;
-                // What `history.record(infos, i, O)` does for a token
-                // with no capital letter.
-                history.open = None;
+                history.record(infos, i, O);
                 p2 = p1;
                 p1 = Some(O);
                 continue;

@@ -127,10 +127,7 @@ impl TokenFilter for LowerFoldStem {
         LowerFoldStemFilter {
             inner: tokenizer,
             first_bytes: self.0.first_bytes,
-            unicode: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(tantivy::tokenizer::LowerCaser)
-                .filter(tantivy::tokenizer::AsciiFoldingFilter)
-                .build(),
+            unicode: lower_fold_analyzer(),
         }
     }
 }
@@ -174,16 +171,7 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
             text.clear();
             return true;
         }
-        if text.is_ascii() {
-            text.make_ascii_lowercase();
-        } else {
-            let mut stream = self.unicode.token_stream(text);
-            if stream.advance() {
-                let folded = std::mem::take(&mut stream.token_mut().text);
-                drop(stream);
-                *text = folded;
-            }
-        }
+        lower_fold(text, self.unicode);
         stem_candidate(text, self.first_bytes);
         true
     }
@@ -225,10 +213,7 @@ impl WordStems {
             limit,
             token: Token::default(),
             seen: Stems::default(),
-            unicode: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(tantivy::tokenizer::LowerCaser)
-                .filter(tantivy::tokenizer::AsciiFoldingFilter)
-                .build(),
+            unicode: lower_fold_analyzer(),
         }
     }
 }
@@ -305,15 +290,8 @@ impl WordStemsStream<'_> {
     /// The token text of `word`: lower-cased, folded, stemmed.
     fn lower_fold_stem(&mut self, word: &str) {
         let text = &mut self.token.text;
-        if word.is_ascii() {
-            text.push_str(word);
-            text.make_ascii_lowercase();
-        } else {
-            let mut stream = self.unicode.token_stream(word);
-            if stream.advance() {
-                std::mem::swap(text, &mut stream.token_mut().text);
-            }
-        }
+        text.push_str(word);
+        lower_fold(text, self.unicode);
         stem(text);
     }
 }
@@ -360,6 +338,31 @@ impl TokenStream for WordStemsStream<'_> {
 
     fn token_mut(&mut self) -> &mut Token {
         self.token
+    }
+}
+
+/// tantivy's `lowercase` then `ascii_folding` over a whole token, for
+/// [`lower_fold`].
+fn lower_fold_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(tantivy::tokenizer::LowerCaser)
+        .filter(tantivy::tokenizer::AsciiFoldingFilter)
+        .build()
+}
+
+/// Lower-cases and folds `text` as tantivy's `lowercase` and
+/// `ascii_folding` do: in place for ASCII (nearly every word of English
+/// news), else through `unicode` ([`lower_fold_analyzer`]).
+fn lower_fold(text: &mut String, unicode: &mut TextAnalyzer) {
+    if text.is_ascii() {
+        text.make_ascii_lowercase();
+        return;
+    }
+    let mut stream = unicode.token_stream(text);
+    if stream.advance() {
+        let folded = std::mem::take(&mut stream.token_mut().text);
+        drop(stream);
+        *text = folded;
     }
 }
 
