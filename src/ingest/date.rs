@@ -17,6 +17,9 @@ pub fn parse_date(s: &str) -> Option<i64> {
     if s.is_empty() {
         return None;
     }
+    if let Some(d) = plain_date(s) {
+        return d.map(midnight);
+    }
     if s.bytes().all(|b| b.is_ascii_digit()) || (s.starts_with('-') && s.len() > 1) {
         if s.len() == 8
             && let Ok(d) = NaiveDate::parse_from_str(s, "%Y%m%d")
@@ -50,6 +53,24 @@ pub fn parse_date(s: &str) -> Option<i64> {
         return Some(midnight(d));
     }
     None
+}
+
+/// `YYYY-MM-DD` read directly: Some(None) for such a string that is no
+/// date (2023-02-30), None for any other string. The most common form of
+/// a date by far; going through the formats above first took some 9,000
+/// instructions a date, 0.85% of indexing the benchmark corpus.
+fn plain_date(s: &str) -> Option<Option<NaiveDate>> {
+    let b: &[u8; 10] = s.as_bytes().try_into().ok()?;
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
+    Some(NaiveDate::from_ymd_opt(y as i32, m, d))
 }
 
 /// Accepts a unix time in seconds if it falls in years 1..9999.
@@ -186,6 +207,37 @@ mod tests {
         assert_eq!(day("1583489472"), "2020-03-06T10:11:12Z");
         assert_eq!(day("1987-02-26T15:01:01.790000"), "1987-02-26T15:01:01Z");
         assert_eq!(day("20200306"), "2020-03-06T00:00:00Z");
+    }
+
+    #[test]
+    fn plain_dates_read_as_chrono_reads_them() {
+        // Every day of some years (leap and not), impossible days and
+        // months, and near misses of the form, against chrono's %Y-%m-%d.
+        let chrono = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().map(midnight);
+        let mut strings: Vec<String> = Vec::new();
+        for y in [1, 1900, 1987, 2000, 2024, 9999] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    strings.push(format!("{y:04}-{m:02}-{d:02}"));
+                }
+            }
+        }
+        strings.extend(
+            [
+                "2020-3-06x",
+                "2020/03/06",
+                "2020-03-6 ",
+                "+020-03-06",
+                "2020-0a-06",
+                "2020-03-0٣",
+            ]
+            .map(String::from),
+        );
+        for s in &strings {
+            assert_eq!(parse_date(s), chrono(s.trim()), "{s}");
+        }
+        assert_eq!(plain_date("2023-02-30"), Some(None));
+        assert_eq!(plain_date("2020/03/06"), None);
     }
 
     #[test]
