@@ -359,13 +359,8 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     let crash_after: Option<u64> = std::env::var("NEWSDEX_CRASH_AFTER_BATCHES")
         .ok()
         .and_then(|v| v.parse().ok());
-    for batch in rx.iter() {
-        let prepared: Vec<Prepared> = pool.install(|| {
-            batch
-                .par_iter()
-                .map(|raw| prepare(raw, config, &fields, &base, &fingerprint))
-                .collect()
-        });
+    let prep = |raw: &RawRecord| prepare(raw, config, &fields, &base, &fingerprint);
+    prepare_ahead(&pool, rx.iter(), prep, |batch, prepared| {
         for (raw, p) in batch.iter().zip(prepared) {
             summary.read += 1;
             let location = Location(&raw.input.name, raw.line);
@@ -450,7 +445,7 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
             }
         }
         if fatal.is_some() {
-            break;
+            return Ok(false);
         }
         let done = counter.load(Ordering::Relaxed);
         bar.set_position(done);
@@ -465,7 +460,8 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
             // would, with no clean-up.
             std::process::abort();
         }
-    }
+        Ok(true)
+    })?;
     drop(rx);
     let reader_errors = reader.join().unwrap_or_default();
     if let Some(e) = fatal {
@@ -535,6 +531,70 @@ fn yield_to_indexing() {
 /// [`yield_to_indexing`]).
 #[cfg(target_os = "linux")]
 const TAGGING_NICE: libc::c_int = 10;
+
+/// Prepares `batches` with `prep` on `pool` and hands each batch, with what
+/// was prepared of its records in their order, to `each` on the calling
+/// thread, batches in input order, until `each` says to stop (`Ok(false)`)
+/// or fails. [`AHEAD`] batches are prepared at once, so that a pool thread
+/// done with its share of one batch goes on to the next instead of idling
+/// while the other finishes the batch's last records. A panic while
+/// preparing is raised again on the calling thread.
+fn prepare_ahead<P>(
+    pool: &rayon::ThreadPool,
+    batches: impl Iterator<Item = Vec<RawRecord>>,
+    prep: impl Fn(&RawRecord) -> P + Sync,
+    mut each: impl FnMut(Vec<RawRecord>, Vec<P>) -> Result<bool>,
+) -> Result<()>
+where
+    P: Send,
+{
+    type Done<P> = (u64, Vec<RawRecord>, std::thread::Result<Vec<P>>);
+    let (done_tx, done_rx) = crossbeam_channel::unbounded::<Done<P>>();
+    let prep = &prep;
+    pool.in_place_scope(|scope| {
+        let mut batches = batches.fuse();
+        // Batches handed to the pool, and to `each`.
+        let (mut started, mut finished) = (0u64, 0u64);
+        let mut early: std::collections::BTreeMap<u64, (Vec<RawRecord>, Vec<P>)> =
+            Default::default();
+        loop {
+            while started < finished + AHEAD {
+                let Some(batch) = batches.next() else { break };
+                let done = done_tx.clone();
+                let seq = started;
+                scope.spawn(move |_| {
+                    let prepared = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        batch.par_iter().map(prep).collect()
+                    }));
+                    // The receiver outlives the scope.
+                    let _ = done.send((seq, batch, prepared));
+                });
+                started += 1;
+            }
+            if started == finished {
+                return Ok(());
+            }
+            let (batch, prepared) = loop {
+                if let Some(ready) = early.remove(&finished) {
+                    break ready;
+                }
+                // A spawned job always sends, even when preparing panicked.
+                let Ok((seq, batch, prepared)) = done_rx.recv() else {
+                    unreachable!("the sender is held here");
+                };
+                let prepared = prepared.unwrap_or_else(|e| std::panic::resume_unwind(e));
+                early.insert(seq, (batch, prepared));
+            };
+            finished += 1;
+            if !each(batch, prepared)? {
+                return Ok(());
+            }
+        }
+    })
+}
+
+/// How many batches [`prepare_ahead`] prepares at once.
+const AHEAD: u64 = 2;
 
 /// Records per batch: the tagging pool works a batch at a time, the main
 /// thread adding the batch's documents between. 2,048 rather than 512:
@@ -762,6 +822,106 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
     }
     doc.add_u64(f.hash, hash);
     doc
+}
+
+#[cfg(test)]
+mod pipeline_tests {
+    use super::*;
+    use crate::ingest::{Format, Payload};
+
+    /// `n` batches of up to 7 records; record `k` (counted over all
+    /// batches) has line `k`.
+    fn batches(n: u64) -> Vec<Vec<RawRecord>> {
+        let input = Arc::new(Input {
+            path: "t.jsonl".into(),
+            name: "t.jsonl".into(),
+            format: Format::Jsonl,
+            gzip: false,
+            rel_id: None,
+            size: 0,
+        });
+        let mut line = 0;
+        (0..n)
+            .map(|b| {
+                (0..1 + b % 7)
+                    .map(|_| {
+                        line += 1;
+                        RawRecord {
+                            input: input.clone(),
+                            line,
+                            payload: Payload::Line(Vec::new()),
+                        }
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn pool() -> rayon::ThreadPool {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap()
+    }
+
+    /// Work that takes longer for some records, so that batches finish out
+    /// of order.
+    fn slow(raw: &RawRecord) -> u64 {
+        std::thread::sleep(Duration::from_micros(50 * ((raw.line * 7919) % 13)));
+        raw.line
+    }
+
+    #[test]
+    fn batches_come_back_whole_and_in_order() {
+        let mut seen = Vec::new();
+        prepare_ahead(&pool(), batches(40).into_iter(), slow, |batch, prepared| {
+            let lines: Vec<u64> = batch.iter().map(|r| r.line).collect();
+            assert_eq!(lines, prepared, "each record with what was prepared of it");
+            seen.extend(prepared);
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(seen, (1..=seen.len() as u64).collect::<Vec<_>>());
+        assert_eq!(seen.len(), batches(40).iter().map(Vec::len).sum::<usize>());
+    }
+
+    #[test]
+    fn stopping_or_failing_ends_the_run() {
+        let mut handed = 0;
+        prepare_ahead(&pool(), batches(40).into_iter(), slow, |_, _| {
+            handed += 1;
+            Ok(handed < 3)
+        })
+        .unwrap();
+        assert_eq!(handed, 3);
+        let failed = prepare_ahead(&pool(), batches(40).into_iter(), slow, |batch, _| {
+            if batch[0].line > 10 {
+                return Err(Error::Usage("stop".into()));
+            }
+            Ok(true)
+        });
+        assert!(matches!(failed, Err(Error::Usage(m)) if m == "stop"));
+    }
+
+    #[test]
+    fn a_panic_while_preparing_reaches_the_caller() {
+        let run = std::panic::catch_unwind(|| {
+            prepare_ahead(
+                &pool(),
+                batches(10).into_iter(),
+                |raw| {
+                    assert!(raw.line != 12, "record 12 is bad");
+                    raw.line
+                },
+                |_, _| Ok(true),
+            )
+        });
+        let payload = run.expect_err("the panic comes through");
+        let text = (payload.downcast_ref::<String>().map(String::as_str))
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        assert!(text.contains("record 12 is bad"), "{text}");
+    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
