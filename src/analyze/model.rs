@@ -12,6 +12,7 @@ use super::ner::{
 };
 use crate::error::{Error, Result};
 
+/// A model file starts with this (then a zlib stream); `build.rs` has a copy.
 const MAGIC: &[u8; 8] = b"NDXNER\0\x01";
 
 /// How a model's weights are read into labels: raised whenever the same
@@ -60,9 +61,13 @@ pub fn tag_infos(
     }
 }
 
-/// The model shipped inside the binary (empty in a build made before any
-/// model was trained).
-static EMBEDDED: &[u8] = include_bytes!("../../data/ner/model.bin");
+/// The model shipped inside the binary: the body of `data/ner/model.bin`,
+/// LZ4-compressed by `build.rs` (empty in a build made before any model
+/// was trained).
+static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/model.lz4"));
+
+/// The hash of `data/ner/model.bin` as written ([`Model::version`]).
+const EMBEDDED_HASH: u64 = include!(concat!(env!("OUT_DIR"), "/model.hash"));
 
 /// A trained tagger: weights plus the lexicon its features read.
 pub struct Model {
@@ -95,7 +100,9 @@ impl Model {
                             .into(),
                     );
                 }
-                Model::from_bytes(EMBEDDED)
+                let body = lz4_flex::decompress_size_prepended(EMBEDDED)
+                    .map_err(|e| format!("the embedded model is damaged ({e})"))?;
+                Model::from_body(&body, EMBEDDED_HASH)
                     .map(Arc::new)
                     .map_err(|e| e.to_string())
             })
@@ -198,7 +205,14 @@ impl Model {
         flate2::read::ZlibDecoder::new(rest)
             .read_to_end(&mut body)
             .map_err(|e| bad(&e.to_string()))?;
-        let mut r = Reader { b: &body, at: 0 };
+        Model::from_body(&body, xxhash_rust::xxh3::xxh3_64(bytes))
+    }
+
+    /// Reads a model from the body of a model file (inflated) and the hash
+    /// of the file's bytes, which names the model's version.
+    fn from_body(body: &[u8], hash: u64) -> Result<Model> {
+        let bad = |what: &str| Error::Model(format!("not a newsdex model file ({what})"));
+        let mut r = Reader { b: body, at: 0 };
         let info = r.str().ok_or_else(|| bad("truncated"))?;
         let w1 = WeightBytes::read(&mut r).ok_or_else(|| bad("truncated weights"))?;
         // Each weights table is built on a thread of its own while the
@@ -227,7 +241,6 @@ impl Model {
         let mut lexicon = lexicon.map_err(bad)?;
         let weights2 = weights2.transpose().map_err(bad)?;
         lexicon.gazetteer_words = gazetteer_words.map_err(bad)?;
-        let hash = xxhash_rust::xxh3::xxh3_64(bytes);
         Ok(Model {
             weights,
             weights2,
@@ -428,6 +441,34 @@ mod tests {
         assert!(back.version.starts_with("ner-"));
         assert!(Model::from_bytes(b"garbage").is_err());
         assert!(Model::from_bytes(&bytes[..bytes.len() / 2]).is_err());
+    }
+
+    /// The embedded model (LZ4, from `build.rs`) is `data/ner/model.bin`
+    /// read the usual way: same version, info and tables.
+    #[test]
+    fn the_embedded_model_is_the_model_file() {
+        let file =
+            std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/data/ner/model.bin")).unwrap();
+        if file.is_empty() {
+            return;
+        }
+        let (embedded, read) = (
+            Model::embedded().unwrap(),
+            Model::from_bytes(&file).unwrap(),
+        );
+        assert_eq!(embedded.version, read.version);
+        assert_eq!(embedded.info, read.info);
+        let rows = |w: &Weights| w.rows().map(|(k, r)| (k, *r)).collect::<Vec<_>>();
+        assert_eq!(rows(&embedded.weights), rows(&read.weights));
+        let second = |m: &Model| m.weights2.as_ref().map(rows);
+        assert_eq!(second(&embedded), second(&read));
+        assert_eq!(embedded.lexicon.clusters, read.lexicon.clusters);
+        assert_eq!(embedded.lexicon.casing, read.lexicon.casing);
+        assert_eq!(embedded.lexicon.gazetteer, read.lexicon.gazetteer);
+        assert_eq!(
+            embedded.lexicon.gazetteer_words,
+            read.lexicon.gazetteer_words
+        );
     }
 
     /// A model file whose contents stop anywhere is an error, never a
