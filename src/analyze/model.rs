@@ -216,7 +216,7 @@ impl Model {
         let info = r.str().ok_or_else(|| bad("truncated"))?;
         let w1 = WeightBytes::read(&mut r).ok_or_else(|| bad("truncated weights"))?;
         // Each weights table is built on a thread of its own while the
-        // lexicon is read: filling a table of 24 MB, mostly the kernel
+        // lexicon is read: filling a table of 32 MB, mostly the kernel
         // zeroing its pages, takes about as long as reading the lexicon.
         let mut gazetteer_words = Ok(Default::default());
         let (weights, lexicon, weights2) = std::thread::scope(|s| {

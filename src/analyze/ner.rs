@@ -931,10 +931,13 @@ impl DocHistory {
 // ---------------------------------------------------------------- model
 
 /// One slot of the weight table: a feature hash and its weights as 16-bit
-/// integers (times [`Weights::scale`]), together in 48 bytes so that a
-/// lookup touches one place in memory.
+/// integers (times [`Weights::scale`]), together in one 64-byte cache line
+/// so that a lookup touches one line of memory. (In 48 bytes, half the
+/// slots straddled two lines, one of them not prefetched: tagging 5-10%
+/// slower, tag_speed medians of 8 interleaved runs 2.60 -> 2.38 s, for
+/// 16 MB more table.)
 #[derive(Clone, Copy)]
-#[repr(C, align(16))]
+#[repr(C, align(64))]
 pub struct Entry {
     /// Feature hash (0: empty slot).
     pub key: u64,
