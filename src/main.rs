@@ -9,9 +9,11 @@ use newsdex::{ExitCode, cli::Cli, cmd};
 /// millions of small blocks (token streams, term-dictionary nodes, entity
 /// names), many freed on another thread than the one that made them.
 /// Indexing the benchmark's real corpus with entities took ~8% less CPU
-/// (BENCHMARKS.md, session 11), for ~30% more peak memory.
+/// (BENCHMARKS.md, session 11), for ~30% more peak memory. Called as
+/// [`newsdex::mem::MiMalloc`] does (not through mimalloc's aligned calls
+/// for every block).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: newsdex::mem::MiMalloc = newsdex::mem::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
