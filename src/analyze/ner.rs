@@ -855,6 +855,18 @@ pub struct DocHistory {
 }
 
 impl DocHistory {
+    /// An empty history with room for the words of `infos` it may record
+    /// (each capitalised one; growing the maps as words came was 1% of
+    /// indexing with entities).
+    pub fn for_tokens(infos: &[TokenInfo]) -> DocHistory {
+        let capitalised = capitalised_count(infos);
+        DocHistory {
+            counts: HashMap::with_capacity_and_hasher(capitalised, Default::default()),
+            parts: HashMap::with_capacity_and_hasher(capitalised / 2, Default::default()),
+            open: None,
+        }
+    }
+
     /// The history code for a token (see [`History::hist`]).
     pub fn code(&self, x: &TokenInfo) -> u8 {
         if !x.capitalised {
@@ -1253,7 +1265,7 @@ fn decode_some<S: Scorer + ?Sized>(
     keep: Option<(&[bool], &[Label])>,
 ) -> Vec<Label> {
     let mut labels = vec![O; infos.len()];
-    let mut history = DocHistory::default();
+    let mut history = DocHistory::for_tokens(infos);
     let mut feats: Vec<u64> = Vec::with_capacity(96);
     let skips = scorer.skips_plain();
     for s in 0..sentences.len().saturating_sub(1) {
@@ -1402,12 +1414,20 @@ fn majority(counts: &[u32; 5]) -> u8 {
     }
 }
 
+/// How many tokens of `infos` are capitalised: room for the per-word maps
+/// of [`DocHistory`] and [`aggregate`].
+fn capitalised_count(infos: &[TokenInfo]) -> usize {
+    infos.iter().filter(|x| x.capitalised).count()
+}
+
 /// Computes the second-pass context from first-pass labels.
 pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> Vec<Agg> {
     let n = infos.len();
     let mut out = vec![Agg::default(); n];
     // Token counts: lower word -> type counts (slot 4: O).
-    let mut tokens: HashMap<u64, [u32; 5]> = HashMap::default();
+    let room = capitalised_count(infos);
+    let mut tokens: HashMap<u64, [u32; 5]> =
+        HashMap::with_capacity_and_hasher(room, Default::default());
     for (i, x) in infos.iter().enumerate() {
         if x.capitalised {
             let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
@@ -1416,8 +1436,10 @@ pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> 
     }
     // Entities (sentence by sentence): the word sequence hash -> type counts,
     // and the words inside multi-word entities.
-    let mut entities: HashMap<u64, [u32; 5]> = HashMap::default();
-    let mut parts: HashMap<u64, u8> = HashMap::default();
+    let mut entities: HashMap<u64, [u32; 5]> =
+        HashMap::with_capacity_and_hasher(room / 2, Default::default());
+    let mut parts: HashMap<u64, u8> =
+        HashMap::with_capacity_and_hasher(room / 2, Default::default());
     let mut spans_of: Vec<Option<(usize, usize, u64)>> = vec![None; n];
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
