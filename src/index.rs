@@ -827,19 +827,12 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
 #[cfg(test)]
 mod pipeline_tests {
     use super::*;
-    use crate::ingest::{Format, Payload};
+    use crate::ingest::Payload;
 
     /// `n` batches of up to 7 records; record `k` (counted over all
     /// batches) has line `k`.
     fn batches(n: u64) -> Vec<Vec<RawRecord>> {
-        let input = Arc::new(Input {
-            path: "t.jsonl".into(),
-            name: "t.jsonl".into(),
-            format: Format::Jsonl,
-            gzip: false,
-            rel_id: None,
-            size: 0,
-        });
+        let input = crate::testutil::jsonl_input();
         let mut line = 0;
         (0..n)
             .map(|b| {

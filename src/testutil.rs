@@ -1,5 +1,21 @@
 //! Test helpers: a small seeded random number generator (xorshift), so
-//! property tests are the same on every run.
+//! property tests are the same on every run, and a JSON-lines input.
+
+use std::sync::Arc;
+
+use crate::ingest::{Format, Input};
+
+/// An input file `t.jsonl` (JSON lines, not compressed), for raw records.
+pub fn jsonl_input() -> Arc<Input> {
+    Arc::new(Input {
+        path: "t.jsonl".into(),
+        name: "t.jsonl".into(),
+        format: Format::Jsonl,
+        gzip: false,
+        rel_id: None,
+        size: 0,
+    })
+}
 
 /// Xorshift64: deterministic, good enough to vary test inputs.
 pub struct Rng(u64);

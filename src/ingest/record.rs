@@ -353,20 +353,11 @@ pub fn derive_id(a: &Article) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{Format, Input};
-    use std::sync::Arc;
 
     /// A raw JSON line of a file t.jsonl.
     fn line(bytes: &[u8]) -> RawRecord {
         RawRecord {
-            input: Arc::new(Input {
-                path: "t.jsonl".into(),
-                name: "t.jsonl".into(),
-                format: Format::Jsonl,
-                gzip: false,
-                rel_id: None,
-                size: 0,
-            }),
+            input: crate::testutil::jsonl_input(),
             line: 1,
             payload: Payload::Line(bytes.to_vec()),
         }
