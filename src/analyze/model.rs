@@ -1,6 +1,7 @@
 //! The entity model file: weights and lexicon in, compressed bytes out, and
 //! back. The shipped model is embedded in the binary from
-//! `data/ner/model.bin`; its version is a hash of its bytes.
+//! `data/ner/model.bin` (re-packed with LZ4 by `build.rs`); its version is a
+//! hash of that file's bytes.
 
 use std::io::{Read, Write};
 use std::sync::{Arc, OnceLock};

@@ -198,7 +198,8 @@ impl<T: TokenStream> TokenStream for LowerFoldStemStream<'_, T> {
 /// tantivy gives each field of each segment being written its own copy of
 /// the tokenizer; all of a thread's copies share what it has seen, so the
 /// names in the `entity` field and the words of titles are mostly known
-/// from the bodies (with a memo per copy, 20% more words were worked out).
+/// from the bodies (indexing 4,000 articles: 0.5% fewer instructions than
+/// with a memo per copy).
 pub struct WordStems {
     limit: usize,
     token: Token,
