@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
-use super::ner::fnv1a;
+use super::ner::{TokenInfo, lower_key};
 use crate::error::{Error, Result};
 
 /// Words that precede names without being part of them.
@@ -178,28 +178,19 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
 }
 
 /// The mixed-case forms of an article's words ("Idlib"), for recasing its
-/// capitals. Indexed at the first look-up, by a hash of each mixed-case
-/// word's lower case: scanning every word for each look-up was 6% of
-/// tagging in perf (most articles recase an "US" or a "REUTERS", and
-/// Reuters' upper-case datelines give several a name), while most words are
-/// not mixed-case and need no hashing.
+/// capitals. Indexed at the first look-up, by the tagger's hash of each
+/// mixed-case word's lower case ([`TokenInfo::lower`]): scanning every word
+/// for each look-up was 6% of tagging in perf (most articles recase an "US"
+/// or a "REUTERS", and Reuters' upper-case datelines give several a name).
 pub struct Forms<'a> {
     words: &'a [&'a str],
-    /// The tagger's infos of the words, if given: a word it found plain
-    /// (no capital) is not mixed-case, so the index skips it unread (77%
-    /// of news words; checking each was 2.4% of tagging in perf).
-    infos: Option<&'a [super::ner::TokenInfo]>,
-    /// Lower-case hash -> index of the first mixed-case word with it.
+    /// The tagger's infos of the words, if given: whether each is
+    /// mixed-case and its key, worked out once per distinct word (checking
+    /// and hashing each word of each article was ~1.5% of indexing in
+    /// callgrind).
+    infos: Option<&'a [TokenInfo]>,
+    /// [`lower_key`] -> index of the first mixed-case word with it.
     index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, u32>>,
-}
-
-/// [`fnv1a`] of the lower case of `word` (as `str::to_lowercase` gives it).
-fn lower_hash(word: &str) -> u64 {
-    if word.is_ascii() {
-        fnv1a(word.bytes().map(|b| b.to_ascii_lowercase()))
-    } else {
-        fnv1a(word.to_lowercase().bytes())
-    }
 }
 
 /// Whether `w` has upper- and lower-case letters both.
@@ -231,7 +222,7 @@ impl<'a> Forms<'a> {
 
     /// The forms of `words`, with the infos the tagger made of them (one
     /// per word).
-    pub fn with_infos(words: &'a [&'a str], infos: &'a [super::ner::TokenInfo]) -> Forms<'a> {
+    pub fn with_infos(words: &'a [&'a str], infos: &'a [TokenInfo]) -> Forms<'a> {
         debug_assert_eq!(words.len(), infos.len());
         Forms {
             infos: Some(infos),
@@ -246,17 +237,27 @@ impl<'a> Forms<'a> {
             |w: &str| super::tokenize::lowercase_is_one_of(w, &[lower]) && is_mixed_case(w);
         let index = self.index.get_or_init(|| {
             let mut index = rustc_hash::FxHashMap::default();
-            for (i, w) in self.words.iter().enumerate() {
-                if self.infos.is_some_and(|x| x[i].plain) {
-                    continue;
+            match self.infos {
+                // The tagger's infos of each word already tell (once per
+                // distinct word) whether it is mixed-case, and its key.
+                Some(infos) => {
+                    for (i, x) in infos.iter().enumerate() {
+                        if x.written.mixed() {
+                            index.entry(x.lower).or_insert(i as u32);
+                        }
+                    }
                 }
-                if is_mixed_case(w) {
-                    index.entry(lower_hash(w)).or_insert(i as u32);
+                None => {
+                    for (i, w) in self.words.iter().enumerate() {
+                        if is_mixed_case(w) {
+                            index.entry(lower_key(w)).or_insert(i as u32);
+                        }
+                    }
                 }
             }
             index
         });
-        let &i = index.get(&fnv1a(lower.bytes()))?;
+        let &i = index.get(&lower_key(lower))?;
         let w = self.words[i as usize];
         if is_form(w) {
             Some(w)
@@ -582,6 +583,14 @@ mod tests {
             "ÉIRE",
             "McCain",
             "MCCAIN",
+            // Keys map digits to 0 and normalise quotes: words that share
+            // a key without sharing a lower case.
+            "Dell2",
+            "Dell3",
+            "DELL3",
+            "O\u{2019}Neill",
+            "O'Neill",
+            "O'NEILL",
             "-",
             "",
         ];

@@ -184,6 +184,66 @@ pub struct TokenInfo {
     /// 1 + the word's place in the [`WordCache`] that made this info (0:
     /// made without one).
     pub slot: u32,
+    /// What sentence and document checks read of the word as written
+    /// ([`Written`]), worked out once per distinct word.
+    pub written: Written,
+}
+
+/// Facts of a word as written (not normalised), as bits: what the per-
+/// sentence checks (headline, table row) and the recasing of capitals
+/// count for every token, kept with the word's cached info instead of
+/// scanning its characters at each occurrence.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written(u8);
+
+impl Written {
+    const LETTERED: u8 = 1;
+    const CAPS: u8 = 2;
+    const DIGIT: u8 = 4;
+    const LOWER_START: u8 = 8;
+    const MIXED: u8 = 16;
+
+    /// The facts of `w`.
+    pub fn of(w: &str) -> Written {
+        let mut bits = 0;
+        if w.chars().any(char::is_alphabetic) {
+            bits |= Written::LETTERED;
+        }
+        if is_caps_word(w) {
+            bits |= Written::CAPS;
+        }
+        if w.bytes().any(|c| c.is_ascii_digit()) {
+            bits |= Written::DIGIT;
+        }
+        if w.chars().next().is_some_and(char::is_lowercase) {
+            bits |= Written::LOWER_START;
+        }
+        if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
+            bits |= Written::MIXED;
+        }
+        Written(bits)
+    }
+
+    /// Has a letter.
+    pub fn lettered(self) -> bool {
+        self.0 & Written::LETTERED != 0
+    }
+    /// In capitals ([`is_caps_word`]).
+    pub fn caps(self) -> bool {
+        self.0 & Written::CAPS != 0
+    }
+    /// Has an ASCII digit.
+    pub fn digit(self) -> bool {
+        self.0 & Written::DIGIT != 0
+    }
+    /// Begins with a lower-case letter.
+    pub fn lower_start(self) -> bool {
+        self.0 & Written::LOWER_START != 0
+    }
+    /// Has upper- and lower-case letters both.
+    pub fn mixed(self) -> bool {
+        self.0 & Written::MIXED != 0
+    }
 }
 
 /// Shape of a word: Xxxx, XX, dd-dd, with runs longer than 3 cut.
@@ -246,6 +306,12 @@ fn normalise(word: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// [`TokenInfo::lower`] of `word`: the hash of its lower case, with its
+/// quotes and dashes normalised and digits mapped to 0.
+pub fn lower_key(word: &str) -> u64 {
+    hash_str(&digits_to_zero(&normalise(word)).to_lowercase())
+}
+
 fn is_caps_word(w: &str) -> bool {
     let mut letters = 0;
     for c in w.chars() {
@@ -277,6 +343,7 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
         number: norm.chars().any(char::is_numeric) && !norm.chars().any(char::is_alphabetic),
         clusters: lex.clusters(&w0, word_hash, &lower, lower_hash),
         casing: lex.casing(&lower, lower_hash),
+        written: Written::of(w),
         ..TokenInfo::default()
     };
     let chars: Vec<(usize, char)> = lower.char_indices().collect();
@@ -294,13 +361,18 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
 /// A headline: at least 80% of the (two or more) words with letters are in
 /// capitals.
 pub fn is_caps_sentence(words: &[&str]) -> bool {
+    caps_sentence(words.iter().map(|w| Written::of(w)), words.len())
+}
+
+/// [`is_caps_sentence`] of the `words` words whose facts `written` gives.
+fn caps_sentence(written: impl Iterator<Item = Written>, words: usize) -> bool {
     let (mut caps, mut lettered) = (0, 0);
-    for w in words {
-        if w.chars().any(char::is_alphabetic) {
+    for w in written {
+        if w.lettered() {
             lettered += 1;
-            if is_caps_word(w) {
+            if w.caps() {
                 caps += 1;
-            } else if (lettered - caps) * 5 > words.len() {
+            } else if (lettered - caps) * 5 > words {
                 // More than a fifth of all words are lettered and not in
                 // capitals: 80% of the lettered ones cannot be.
                 return false;
@@ -540,47 +612,41 @@ impl<'a> Doc<'a> {
         if cache.lexical.len() + self.words.len() > cache.max_words {
             cache.clear();
         }
-        // Per sentence: headline, table row.
-        let mut flags: Vec<(bool, bool)> = Vec::with_capacity(self.sentences.len());
-        for s in 0..self.sentences.len() - 1 {
-            let (a, b) = (self.sentences[s], self.sentences[s + 1]);
-            let caps_sentence = is_caps_sentence(&self.words[a..b]);
-            let numbers = self.words[a..b]
-                .iter()
-                .filter(|w| w.bytes().any(|c| c.is_ascii_digit()))
-                .count();
-            let lower = self.words[a..b]
-                .iter()
-                .filter(|w| w.chars().next().is_some_and(char::is_lowercase))
-                .count();
-            let table = numbers >= 1 && lower * 5 <= (b - a) && b - a >= 2;
-            flags.push((caps_sentence, table));
-        }
         // What depends on the word alone, computed once per distinct word.
         // Each word's place in the table is loaded eight words ahead, its
         // text and info four ahead (three dependent loads, ~13% of tagging
-        // when each waited for the one before). Each info is written once,
-        // whole (filling a vector of defaults first and then each field
-        // wrote ~110 bytes a token twice).
+        // when each waited for the one before). Each info is written whole
+        // (filling a vector of defaults first and then each field wrote
+        // ~110 bytes a token twice); only a headline's or table row's
+        // tokens are touched again, for their sentence's flags.
         let hashes: Vec<u64> = self.words.iter().map(|w| WordTable::hash(w)).collect();
         let mut infos: Vec<TokenInfo> = Vec::with_capacity(self.words.len());
-        let mut sentence = 0;
-        for (i, w) in self.words.iter().enumerate() {
-            while self.sentences[sentence + 1] <= i {
-                sentence += 1;
+        for pair in self.sentences.windows(2) {
+            let (a, b) = (pair[0], pair[1]);
+            for (i, w) in self.words[a..b].iter().enumerate().map(|(k, w)| (a + k, w)) {
+                cache.preload(hashes.get(i + 8), hashes.get(i + 4));
+                let slot = cache.slot(w, hashes[i], lex);
+                infos.push(TokenInfo {
+                    sent_start: i == a,
+                    gazetteer: 0,
+                    doc_capitalised: false,
+                    ..cache.lexical[slot].clone()
+                });
             }
-            cache.preload(hashes.get(i + 8), hashes.get(i + 4));
-            let slot = cache.slot(w, hashes[i], lex);
-            let lexical = &cache.lexical[slot];
-            let (caps_sentence, table) = flags[sentence];
-            infos.push(TokenInfo {
-                sent_start: i == self.sentences[sentence],
-                caps_sentence,
-                table,
-                gazetteer: 0,
-                doc_capitalised: false,
-                ..lexical.clone()
-            });
+            // The sentence's flags, from its words' cached facts: a
+            // headline, a table row (numbers and names, hardly any
+            // lower-case words).
+            let sentence = &mut infos[a..b];
+            let caps_sentence = caps_sentence(sentence.iter().map(|x| x.written), b - a);
+            let numbers = sentence.iter().filter(|x| x.written.digit()).count();
+            let lower = sentence.iter().filter(|x| x.written.lower_start()).count();
+            let table = numbers >= 1 && lower * 5 <= (b - a) && b - a >= 2;
+            if caps_sentence || table {
+                for x in sentence {
+                    x.caps_sentence = caps_sentence;
+                    x.table = table;
+                }
+            }
         }
         // Words capitalised mid-sentence (not in headlines) in this document.
         let doc_caps: rustc_hash::FxHashSet<u64> = infos
@@ -1908,6 +1974,46 @@ mod tests {
                     assert!(may_end(labels[s[1] - 1]), "{from}..{to}: {labels:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn written_facts_and_lower_keys_are_those_of_the_word() {
+        let lex = Lexicon::default();
+        for w in [
+            "Idlib",
+            "IDLIB",
+            "idlib",
+            "U.S.",
+            "1987",
+            "B52s",
+            ",",
+            "Ünal",
+            "ÜNAL",
+            "O\u{2019}Neill",
+            "\u{212A}iev",
+            "ΟΔΥΣΣΕΑΣ",
+            "Σας",
+            "",
+            "x",
+            "3.5",
+        ] {
+            let x = lexical_info(w, &lex);
+            assert_eq!(lower_key(w), x.lower, "{w}");
+            let f = x.written;
+            assert_eq!(f.lettered(), w.chars().any(char::is_alphabetic), "{w}");
+            assert_eq!(f.caps(), is_caps_word(w), "{w}");
+            assert_eq!(f.digit(), w.bytes().any(|c| c.is_ascii_digit()), "{w}");
+            assert_eq!(
+                f.lower_start(),
+                w.chars().next().is_some_and(char::is_lowercase),
+                "{w}"
+            );
+            let (up, low) = (
+                w.chars().any(char::is_uppercase),
+                w.chars().any(char::is_lowercase),
+            );
+            assert_eq!(f.mixed(), up && low, "{w}");
         }
     }
 
