@@ -815,10 +815,7 @@ pub fn build_doc(f: &Fields, a: &Article, mentions: &[Mention], hash: u64) -> Ta
         }
     }
     if !summaries.is_empty() {
-        doc.add_text(
-            f.mentions,
-            serde_json::to_string(&summaries).unwrap_or_default(),
-        );
+        doc.add_text(f.mentions, crate::analyze::summaries_json(&summaries));
     }
     doc.add_u64(f.hash, hash);
     doc

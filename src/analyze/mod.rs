@@ -114,6 +114,40 @@ pub struct EntitySummary {
     pub count: u32,
 }
 
+/// `summaries` as the JSON array serde_json writes of them (the `mentions`
+/// field of the index), written directly: through serde's serializer it
+/// was ~1% of indexing.
+pub fn summaries_json(summaries: &[EntitySummary]) -> String {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        // A str never fails to serialize.
+        let _ = serde_json::to_writer(&mut *out, s);
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(64 * summaries.len() + 2);
+    out.push(b'[');
+    for (i, e) in summaries.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"t\":");
+        string(&mut out, &e.kind);
+        out.extend_from_slice(b",\"n\":");
+        string(&mut out, &e.canonical);
+        out.extend_from_slice(b",\"s\":[");
+        for (k, surface) in e.surfaces.iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            string(&mut out, surface);
+        }
+        out.extend_from_slice(b"],\"c\":");
+        out.extend_from_slice(e.count.to_string().as_bytes());
+        out.push(b'}');
+    }
+    out.push(b']');
+    // Only whole UTF-8 strings and ASCII went in.
+    String::from_utf8(out).unwrap_or_default()
+}
+
 /// Groups mentions by (type, canonical name), in order of first mention.
 pub fn summarise(mentions: &[Mention]) -> Vec<EntitySummary> {
     let mut out: Vec<EntitySummary> = Vec::new();
@@ -287,6 +321,42 @@ impl<'a> CharCounter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn summaries_json_is_what_serde_json_writes() {
+        let mut rng = crate::testutil::Rng::new(3);
+        let pool = [
+            "Putin",
+            "Vladimir \"Vova\" Putin",
+            "a\\b",
+            "Zürich",
+            "tab\there",
+            "nl\n",
+            "\u{1}",
+            "\u{7f}",
+            "Ünal",
+            "",
+            "/",
+            "\u{2028}",
+            "日本",
+        ];
+        for _ in 0..500 {
+            let summaries: Vec<EntitySummary> = (0..rng.below(5))
+                .map(|_| EntitySummary {
+                    kind: pool[rng.below(pool.len())].to_string(),
+                    canonical: pool[rng.below(pool.len())].to_string(),
+                    surfaces: (0..rng.below(4))
+                        .map(|_| pool[rng.below(pool.len())].to_string())
+                        .collect(),
+                    count: rng.below(100_000) as u32,
+                })
+                .collect();
+            assert_eq!(
+                summaries_json(&summaries),
+                serde_json::to_string(&summaries).unwrap()
+            );
+        }
+    }
 
     #[test]
     fn summaries_group_by_canonical_name() {

@@ -245,15 +245,19 @@ fn fill(
         let Some((key, found)) = fields.get(map, slot) else {
             continue;
         };
-        let label = if key == *name {
-            format!("field {name}")
-        } else {
-            format!("field {name} (from {key})")
+        // Made only for a message: most records need none.
+        let label = || {
+            if key == *name {
+                format!("field {name}")
+            } else {
+                format!("field {name} (from {key})")
+            }
         };
         let text: Option<String> = match found {
             Found::Text(bytes) => Some(String::from_utf8(bytes).map_err(|e| {
                 format!(
-                    "{label}: invalid UTF-8 at byte {} (expected UTF-8 text)",
+                    "{}: invalid UTF-8 at byte {} (expected UTF-8 text)",
+                    label(),
                     e.utf8_error().valid_up_to() + 1
                 )
             })?),
@@ -266,7 +270,12 @@ fn fill(
                     });
                     Some(i.to_string())
                 }
-                None => return Err(format!("{label}: expected a string, found the number {n}")),
+                None => {
+                    return Err(format!(
+                        "{}: expected a string, found the number {n}",
+                        label()
+                    ));
+                }
             },
             Found::Json(Value::Number(n)) if *name == "date" => {
                 match n.as_i64().and_then(unix_seconds) {
@@ -286,16 +295,21 @@ fn fill(
                 }
             }
             Found::Json(v) => {
-                return Err(format!("{label}: expected a string, found {}", kind_of(&v)));
+                return Err(format!(
+                    "{}: expected a string, found {}",
+                    label(),
+                    kind_of(&v)
+                ));
             }
         };
         let Some(text) = text else { continue };
         match *name {
             "id" => {
-                a.id = text.trim().to_string();
+                a.id = trimmed(text);
                 if a.id.len() > MAX_ID_BYTES {
                     return Err(format!(
-                        "{label}: expected an id of at most {MAX_ID_BYTES} bytes, found {} bytes",
+                        "{}: expected an id of at most {MAX_ID_BYTES} bytes, found {} bytes",
+                        label(),
                         a.id.len()
                     ));
                 }
@@ -327,8 +341,17 @@ fn fill(
 }
 
 fn non_empty(s: String) -> Option<String> {
-    let t = s.trim();
-    (!t.is_empty()).then(|| t.to_string())
+    let t = trimmed(s);
+    (!t.is_empty()).then_some(t)
+}
+
+/// `s` without white space at either end, copied only if it had some.
+fn trimmed(s: String) -> String {
+    if s.trim().len() == s.len() {
+        s
+    } else {
+        s.trim().to_string()
+    }
 }
 
 fn truncate(s: &str, max: usize) -> String {
