@@ -806,21 +806,29 @@ fn situation_features(infos: &[TokenInfo], a: usize, b: usize, i: usize, out: &m
             x.capitalised as u64,
         ));
     }
-    for bit in 0..16 {
-        if x.gazetteer & (1 << bit) != 0 {
-            out.push(feat(t::GAZ0, bit));
-            out.push(feat2(t::GAZ0, bit, x.short_shape));
-        }
+    for bit in set_bits(x.gazetteer) {
+        out.push(feat(t::GAZ0, bit));
+        out.push(feat2(t::GAZ0, bit, x.short_shape));
     }
     for (k, template) in [(-1, t::GAZM1), (1, t::GAZP1)] {
         if let Some(n) = neighbour(infos, a, b, i, k) {
-            for bit in 0..16 {
-                if n.gazetteer & (1 << bit) != 0 {
-                    out.push(feat(template, bit / 4));
-                }
+            for bit in set_bits(n.gazetteer) {
+                out.push(feat(template, bit / 4));
             }
         }
     }
+}
+
+/// The set bits of `bits`, lowest first (most tokens have none).
+#[inline]
+fn set_bits(mut bits: u16) -> impl Iterator<Item = u64> {
+    std::iter::from_fn(move || {
+        (bits != 0).then(|| {
+            let bit = bits.trailing_zeros() as u64;
+            bits &= bits - 1;
+            bit
+        })
+    })
 }
 
 /// Features of the neighbour at offset `k` (one of [`NEIGHBOURS`]) alone,
@@ -1974,6 +1982,14 @@ mod tests {
                     assert!(may_end(labels[s[1] - 1]), "{from}..{to}: {labels:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn set_bits_are_those_a_scan_finds() {
+        for bits in 0..=u16::MAX {
+            let scan: Vec<u64> = (0..16).filter(|b| bits & (1 << b) != 0).collect();
+            assert_eq!(set_bits(bits).collect::<Vec<_>>(), scan);
         }
     }
 
