@@ -148,6 +148,15 @@ trait Chars {
     fn get(&self, i: usize) -> Option<char> {
         (i < self.len()).then(|| self.at(i))
     }
+    /// The first place at or after `i` whose character is not
+    /// alphanumeric (or `len`).
+    #[inline]
+    fn alphanumeric_end(&self, mut i: usize) -> usize {
+        while i < self.len() && self.at(i).is_alphanumeric() {
+            i += 1;
+        }
+        i
+    }
 }
 
 struct Ascii<'a>(&'a [u8]);
@@ -164,6 +173,17 @@ impl Chars for Ascii<'_> {
     #[inline]
     fn byte_at(&self, i: usize) -> usize {
         i
+    }
+    #[inline]
+    fn alphanumeric_end(&self, i: usize) -> usize {
+        // Most of the text is runs of letters: a byte test each.
+        match self.0[i.min(self.0.len())..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+        {
+            Some(k) => i + k,
+            None => self.0.len(),
+        }
     }
 }
 
@@ -231,10 +251,12 @@ fn tokenize_chars(text: &str, chars: &impl Chars) -> Vec<Tok> {
             // A word: alphanumerics with single joiners between them.
             let mut j = i + 1;
             while j < n {
+                j = chars.alphanumeric_end(j);
+                if j == n {
+                    break;
+                }
                 let cj = chars.at(j);
-                if cj.is_alphanumeric() {
-                    j += 1;
-                } else if is_joiner(cj) && j + 1 < n && chars.at(j + 1).is_alphanumeric() {
+                if is_joiner(cj) && j + 1 < n && chars.at(j + 1).is_alphanumeric() {
                     let prev = chars.at(j - 1);
                     let next = chars.at(j + 1);
                     let ok = match cj {
