@@ -1497,24 +1497,24 @@ fn capitalised_count(infos: &[TokenInfo]) -> usize {
 /// Computes the second-pass context from first-pass labels.
 pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> Vec<Agg> {
     let n = infos.len();
-    let mut out = vec![Agg::default(); n];
-    // Token counts: lower word -> type counts (slot 4: O).
+    // Per lower word occurring capitalised: the first-pass types of its
+    // capitalised occurrences (slot 4: O), and the type bits of the
+    // multi-word entities that contain it (only capitalised tokens read
+    // either, so words never capitalised get no entry).
     let room = capitalised_count(infos);
-    let mut tokens: HashMap<u64, [u32; 5]> =
+    let mut words: HashMap<u64, ([u32; 5], u8)> =
         HashMap::with_capacity_and_hasher(room, Default::default());
     for (i, x) in infos.iter().enumerate() {
         if x.capitalised {
             let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
-            tokens.entry(x.lower).or_default()[slot] += 1;
+            words.entry(x.lower).or_default().0[slot] += 1;
         }
     }
-    // Entities (sentence by sentence): the word sequence hash -> type counts,
-    // and the words inside multi-word entities.
+    // Entities (sentence by sentence): the word sequence hash -> type
+    // counts.
     let mut entities: HashMap<u64, [u32; 5]> =
         HashMap::with_capacity_and_hasher(room / 2, Default::default());
-    let mut parts: HashMap<u64, u8> =
-        HashMap::with_capacity_and_hasher(room / 2, Default::default());
-    let mut spans_of: Vec<Option<(usize, usize, u64)>> = vec![None; n];
+    let mut found: Vec<(usize, usize, u64, EntityType)> = Vec::with_capacity(room / 2);
     for s in 0..sentences.len().saturating_sub(1) {
         let (a, b) = (sentences[s], sentences[s + 1]);
         for sp in spans(&labels[a..b]) {
@@ -1523,40 +1523,40 @@ pub fn aggregate(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> 
             entities.entry(key).or_default()[sp.kind as usize] += 1;
             if en - st > 1 {
                 for x in &infos[st..en] {
-                    *parts.entry(x.lower).or_default() |= 1 << sp.kind as u8;
+                    if let Some(w) = words.get_mut(&x.lower) {
+                        w.1 |= 1 << sp.kind as u8;
+                    }
                 }
             }
-            for slot in spans_of.iter_mut().take(en).skip(st) {
-                *slot = Some((st, en, key));
-            }
+            found.push((st, en, key, sp.kind));
         }
     }
-    for i in 0..n {
-        let x = &infos[i];
-        let a = &mut out[i];
-        a.own = labels[i];
-        a.prev = if i > 0 { labels[i - 1] } else { 99 };
-        a.next = if i + 1 < n { labels[i + 1] } else { 99 };
+    let mut out: Vec<Agg> = Vec::with_capacity(n);
+    for (i, x) in infos.iter().enumerate() {
+        let mut a = Agg {
+            own: labels[i],
+            prev: if i > 0 { labels[i - 1] } else { 99 },
+            next: if i + 1 < n { labels[i + 1] } else { 99 },
+            ..Agg::default()
+        };
         if x.capitalised
-            && let Some(c) = tokens.get(&x.lower)
+            && let Some((c, parts)) = words.get(&x.lower)
         {
             let mut c = *c;
             let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
             c[slot] -= 1;
             a.token_major = majority(&c);
+            a.super_entity = *parts;
         }
-        if let Some((st, en, key)) = spans_of[i] {
-            if let Some(c) = entities.get(&key) {
-                let mut c = *c;
-                if let Some((t, _)) = split(labels[st]) {
-                    c[t as usize] = c[t as usize].saturating_sub(1);
-                }
-                a.entity_major = majority(&c);
-            }
-            let _ = en;
-        }
-        if x.capitalised {
-            a.super_entity = parts.get(&x.lower).copied().unwrap_or(0);
+        out.push(a);
+    }
+    // Each entity's tokens: the other occurrences' majority type.
+    for (st, en, key, kind) in found {
+        let mut c = entities[&key];
+        c[kind as usize] = c[kind as usize].saturating_sub(1);
+        let major = majority(&c);
+        for a in &mut out[st..en] {
+            a.entity_major = major;
         }
     }
     out
@@ -1855,6 +1855,99 @@ mod tests {
                 prev = Some(l);
             }
             assert!(may_end(labels[b - 1]));
+        }
+    }
+
+    /// The first way [`aggregate`] was written (a map per question and a
+    /// span per token), to check the faster one against.
+    fn aggregate_reference(infos: &[TokenInfo], sentences: &[usize], labels: &[Label]) -> Vec<Agg> {
+        let n = infos.len();
+        let mut out = vec![Agg::default(); n];
+        // Token counts: lower word -> type counts (slot 4: O).
+        let room = capitalised_count(infos);
+        let mut tokens: HashMap<u64, [u32; 5]> =
+            HashMap::with_capacity_and_hasher(room, Default::default());
+        for (i, x) in infos.iter().enumerate() {
+            if x.capitalised {
+                let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
+                tokens.entry(x.lower).or_default()[slot] += 1;
+            }
+        }
+        // Entities (sentence by sentence): the word sequence hash -> type counts,
+        // and the words inside multi-word entities.
+        let mut entities: HashMap<u64, [u32; 5]> =
+            HashMap::with_capacity_and_hasher(room / 2, Default::default());
+        let mut parts: HashMap<u64, u8> =
+            HashMap::with_capacity_and_hasher(room / 2, Default::default());
+        let mut spans_of: Vec<Option<(usize, usize, u64)>> = vec![None; n];
+        for s in 0..sentences.len().saturating_sub(1) {
+            let (a, b) = (sentences[s], sentences[s + 1]);
+            for sp in spans(&labels[a..b]) {
+                let (st, en) = (sp.start + a, sp.end + a);
+                let key = infos[st..en].iter().fold(0x51u64, |h, x| mix(h, x.lower));
+                entities.entry(key).or_default()[sp.kind as usize] += 1;
+                if en - st > 1 {
+                    for x in &infos[st..en] {
+                        *parts.entry(x.lower).or_default() |= 1 << sp.kind as u8;
+                    }
+                }
+                for slot in spans_of.iter_mut().take(en).skip(st) {
+                    *slot = Some((st, en, key));
+                }
+            }
+        }
+        for i in 0..n {
+            let x = &infos[i];
+            let a = &mut out[i];
+            a.own = labels[i];
+            a.prev = if i > 0 { labels[i - 1] } else { 99 };
+            a.next = if i + 1 < n { labels[i + 1] } else { 99 };
+            if x.capitalised
+                && let Some(c) = tokens.get(&x.lower)
+            {
+                let mut c = *c;
+                let slot = split(labels[i]).map_or(4, |(t, _)| t as usize);
+                c[slot] -= 1;
+                a.token_major = majority(&c);
+            }
+            if let Some((st, en, key)) = spans_of[i] {
+                if let Some(c) = entities.get(&key) {
+                    let mut c = *c;
+                    if let Some((t, _)) = split(labels[st]) {
+                        c[t as usize] = c[t as usize].saturating_sub(1);
+                    }
+                    a.entity_major = majority(&c);
+                }
+                let _ = en;
+            }
+            if x.capitalised {
+                a.super_entity = parts.get(&x.lower).copied().unwrap_or(0);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn aggregate_is_as_first_written() {
+        let lex = Lexicon::default();
+        let vocab = [
+            "Bank", "bank", "BANK", "of", "Of", "England", "england", "said", "Putin", ".", "1987",
+        ];
+        let mut rng = crate::testutil::Rng::new(17);
+        for _ in 0..3000 {
+            let n = rng.below(16);
+            let words: Vec<&str> = (0..n).map(|_| vocab[rng.below(vocab.len())]).collect();
+            let doc = Doc::new(words, (0..n).map(|i| i == 0 || rng.below(5) == 0));
+            let infos = doc.infos(&lex);
+            let labels: Vec<Label> = (0..n).map(|_| rng.below(NLABELS) as Label).collect();
+            let got = aggregate(&infos, &doc.sentences, &labels);
+            let want = aggregate_reference(&infos, &doc.sentences, &labels);
+            assert_eq!(
+                format!("{got:?}"),
+                format!("{want:?}"),
+                "{:?} {labels:?}",
+                doc.words
+            );
         }
     }
 
