@@ -111,6 +111,30 @@ const TITLES: &[&str] = &[
 /// Leading words that are not part of organisation or place names.
 const ARTICLES: &[&str] = &["the"];
 
+/// [`TITLES`], for looking an ASCII word up instead of comparing it with
+/// each (which was ~0.4% of indexing: nearly every person mention's first
+/// word is asked).
+static TITLE_SET: std::sync::LazyLock<rustc_hash::FxHashSet<&'static str>> =
+    std::sync::LazyLock::new(|| TITLES.iter().copied().collect());
+
+/// Whether `word`, lower-cased, is one of [`TITLES`].
+fn is_title(word: &str) -> bool {
+    const ROOM: usize = 16;
+    if word.is_ascii() {
+        if word.len() > ROOM {
+            // Longer than any title.
+            return false;
+        }
+        let mut buf = [0u8; ROOM];
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        std::str::from_utf8(lower).is_ok_and(|l| TITLE_SET.contains(l))
+    } else {
+        super::tokenize::lowercase_is_one_of(word, TITLES)
+    }
+}
+
 fn is_possessive(tok: &str) -> bool {
     matches!(tok, "'s" | "’s" | "'" | "’" | "'S")
 }
@@ -153,14 +177,16 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
     {
         toks.pop();
     }
-    let leading = if kind == EntityType::Person {
-        TITLES
-    } else {
-        ARTICLES
+    let leading = |t: &str| {
+        if kind == EntityType::Person {
+            is_title(t)
+        } else {
+            super::tokenize::lowercase_is_one_of(t, ARTICLES)
+        }
     };
     let first = toks
         .iter()
-        .position(|t| !super::tokenize::lowercase_is_one_of(t, leading))
+        .position(|t| !leading(t))
         .unwrap_or(toks.len())
         .min(toks.len().saturating_sub(1));
     toks[first..].iter().map(|t| t.to_string()).collect()
@@ -636,6 +662,41 @@ mod tests {
             [
                 "Moscow", "NATO", "Idlib", "UNHCR", "Khartoum", "al-NUSRA", "Éire"
             ]
+        );
+    }
+
+    #[test]
+    fn titles_are_found_as_by_comparing_with_each() {
+        let mut words: Vec<String> = Vec::new();
+        for t in TITLES {
+            words.push(t.to_string());
+            words.push(t.to_uppercase());
+            words.push(format!("{t}x"));
+            words.push(t[1..].to_string());
+        }
+        for w in [
+            "Putin",
+            "",
+            "representatives",
+            "REPRESENTATIVE",
+            "Ｍr",
+            "M\u{212A}",
+            "ﬁeld",
+            "Presidentxxxxxxxxx",
+        ] {
+            words.push(w.to_string());
+        }
+        for w in &words {
+            assert_eq!(
+                is_title(w),
+                super::super::tokenize::lowercase_is_one_of(w, TITLES),
+                "{w}"
+            );
+        }
+        assert!(
+            TITLES
+                .iter()
+                .all(|t| t.len() <= 16 && *t == t.to_lowercase())
         );
     }
 
