@@ -941,31 +941,24 @@ impl DocHistory {
         }
     }
 
-    /// The history code for a token (see [`History::hist`]).
-    pub fn code(&self, x: &TokenInfo) -> u8 {
+    /// The history code for a token (see [`History::hist`]) and the type
+    /// bits the word was given before ([`History::seen`]), from one look-up.
+    pub fn code_and_seen(&self, x: &TokenInfo) -> (u8, u8) {
         if !x.capitalised {
-            return 0;
+            return (0, 0);
         }
         match self.counts.get(&x.lower) {
-            None => 0,
+            None => (0, 0),
             Some(c) => {
                 let (best, n) = (0..4)
                     .map(|t| (t, c[t]))
                     .max_by_key(|&(_, n)| n)
                     .unwrap_or((0, 0));
-                if n == 0 { 1 } else { 2 + best as u8 }
+                let code = if n == 0 { 1 } else { 2 + best as u8 };
+                let seen = (0..4).filter(|&t| c[t] > 0).fold(0u8, |m, t| m | 1 << t);
+                (code, seen)
             }
         }
-    }
-
-    /// Type bits the word was given before.
-    pub fn seen(&self, x: &TokenInfo) -> u8 {
-        if !x.capitalised {
-            return 0;
-        }
-        self.counts.get(&x.lower).map_or(0, |c| {
-            (0..4).filter(|&t| c[t] > 0).fold(0u8, |m, t| m | 1 << t)
-        })
     }
 
     /// Type bits of longer entities the word was part of.
@@ -1371,11 +1364,12 @@ fn decode_some<S: Scorer + ?Sized>(
                 // usually skipped.)
                 static_features(infos, a, b, i, &mut feats);
             }
+            let (hist, seen) = history.code_and_seen(&infos[i]);
             let h = History {
                 p1,
                 p2,
-                hist: history.code(&infos[i]),
-                seen: history.seen(&infos[i]),
+                hist,
+                seen,
                 in_entity: history.in_entity(&infos[i]),
             };
             dynamic_features(&infos[i], h, &mut feats);
