@@ -10,7 +10,7 @@ use std::path::Path;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
-use super::ner::{TokenInfo, lower_key};
+use super::ner::{TokenInfo, is_mixed_case, lower_key};
 use crate::error::{Error, Result};
 
 /// Words that precede names without being part of them.
@@ -217,23 +217,6 @@ pub struct Forms<'a> {
     infos: Option<&'a [TokenInfo]>,
     /// [`lower_key`] -> index of the first mixed-case word with it.
     index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, u32>>,
-}
-
-/// Whether `w` has upper- and lower-case letters both.
-fn is_mixed_case(w: &str) -> bool {
-    let (mut upper, mut lower) = (false, false);
-    if w.is_ascii() {
-        for b in w.bytes() {
-            upper |= b.is_ascii_uppercase();
-            lower |= b.is_ascii_lowercase();
-        }
-    } else {
-        for c in w.chars() {
-            upper |= c.is_uppercase();
-            lower |= c.is_lowercase();
-        }
-    }
-    upper && lower
 }
 
 impl<'a> Forms<'a> {

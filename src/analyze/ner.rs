@@ -218,7 +218,7 @@ impl Written {
         if w.chars().next().is_some_and(char::is_lowercase) {
             bits |= Written::LOWER_START;
         }
-        if w.chars().any(char::is_uppercase) && w.chars().any(char::is_lowercase) {
+        if is_mixed_case(w) {
             bits |= Written::MIXED;
         }
         Written(bits)
@@ -312,6 +312,23 @@ pub fn lower_key(word: &str) -> u64 {
     hash_str(&digits_to_zero(&normalise(word)).to_lowercase())
 }
 
+/// Whether `w` has upper- and lower-case letters both.
+pub(crate) fn is_mixed_case(w: &str) -> bool {
+    let (mut upper, mut lower) = (false, false);
+    if w.is_ascii() {
+        for b in w.bytes() {
+            upper |= b.is_ascii_uppercase();
+            lower |= b.is_ascii_lowercase();
+        }
+    } else {
+        for c in w.chars() {
+            upper |= c.is_uppercase();
+            lower |= c.is_lowercase();
+        }
+    }
+    upper && lower
+}
+
 fn is_caps_word(w: &str) -> bool {
     let mut letters = 0;
     for c in w.chars() {
@@ -361,16 +378,20 @@ fn lexical_info(w: &str, lex: &Lexicon) -> TokenInfo {
 /// A headline: at least 80% of the (two or more) words with letters are in
 /// capitals.
 pub fn is_caps_sentence(words: &[&str]) -> bool {
-    caps_sentence(words.iter().map(|w| Written::of(w)), words.len())
+    let facts = words
+        .iter()
+        .map(|w| (w.chars().any(char::is_alphabetic), is_caps_word(w)));
+    caps_sentence(facts, words.len())
 }
 
-/// [`is_caps_sentence`] of the `words` words whose facts `written` gives.
-fn caps_sentence(written: impl Iterator<Item = Written>, words: usize) -> bool {
+/// [`is_caps_sentence`] of `words` words, given whether each has a letter
+/// and whether it is in capitals.
+fn caps_sentence(facts: impl Iterator<Item = (bool, bool)>, words: usize) -> bool {
     let (mut caps, mut lettered) = (0, 0);
-    for w in written {
-        if w.lettered() {
+    for (has_letter, in_caps) in facts {
+        if has_letter {
             lettered += 1;
-            if w.caps() {
+            if in_caps {
                 caps += 1;
             } else if (lettered - caps) * 5 > words {
                 // More than a fifth of all words are lettered and not in
@@ -637,7 +658,12 @@ impl<'a> Doc<'a> {
             // headline, a table row (numbers and names, hardly any
             // lower-case words).
             let sentence = &mut infos[a..b];
-            let caps_sentence = caps_sentence(sentence.iter().map(|x| x.written), b - a);
+            let caps_sentence = caps_sentence(
+                sentence
+                    .iter()
+                    .map(|x| (x.written.lettered(), x.written.caps())),
+                b - a,
+            );
             let numbers = sentence.iter().filter(|x| x.written.digit()).count();
             let lower = sentence.iter().filter(|x| x.written.lower_start()).count();
             let table = numbers >= 1 && lower * 5 <= (b - a) && b - a >= 2;
