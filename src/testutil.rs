@@ -1,5 +1,6 @@
 //! Test helpers: a small seeded random number generator (xorshift), so
-//! property tests are the same on every run, and a JSON-lines input.
+//! property tests are the same on every run, a JSON-lines input, and the
+//! near misses of a word list.
 
 use std::sync::Arc;
 
@@ -15,6 +16,20 @@ pub fn jsonl_input() -> Arc<Input> {
         rel_id: None,
         size: 0,
     })
+}
+
+/// Each word of a lower-case ASCII list as listed, in capitals, one
+/// letter longer and one letter shorter: what a look-up of the list must
+/// find and must not.
+pub fn near_misses(list: &[&str]) -> Vec<String> {
+    let mut words = Vec::with_capacity(4 * list.len());
+    for w in list {
+        words.push(w.to_string());
+        words.push(w.to_uppercase());
+        words.push(format!("{w}x"));
+        words.push(w[1..].to_string());
+    }
+    words
 }
 
 /// Xorshift64: deterministic, good enough to vary test inputs.

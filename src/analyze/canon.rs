@@ -650,13 +650,7 @@ mod tests {
 
     #[test]
     fn titles_are_found_as_by_comparing_with_each() {
-        let mut words: Vec<String> = Vec::new();
-        for t in TITLES {
-            words.push(t.to_string());
-            words.push(t.to_uppercase());
-            words.push(format!("{t}x"));
-            words.push(t[1..].to_string());
-        }
+        let mut words = crate::testutil::near_misses(TITLES);
         for w in [
             "Putin",
             "",

@@ -508,13 +508,7 @@ mod tests {
         assert!(lowercase_is_one_of("Known", &["known"]));
         // The abbreviation list's keys give what comparing with each gives.
         let listed = |w: &str| lowercase_is_one_of(w, ABBREVIATIONS);
-        let mut words: Vec<String> = Vec::new();
-        for a in ABBREVIATIONS {
-            words.push(a.to_string());
-            words.push(a.to_uppercase());
-            words.push(format!("{a}x"));
-            words.push(a[1..].to_string());
-        }
+        let mut words = crate::testutil::near_misses(ABBREVIATIONS);
         words.extend(
             [
                 "Mr",
