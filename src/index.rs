@@ -597,10 +597,10 @@ where
 const AHEAD: u64 = 2;
 
 /// Records per batch: the tagging pool works on [`AHEAD`] batches at a
-/// time, the main thread adding each batch's documents when it is done. 2,048 rather than 512:
-/// indexing with entities 3-4% faster (real corpus 3.27 -> 3.15 s, medians
-/// of 5 interleaved; 100k 12.4-12.9 -> 11.6-12.4 s), peak RSS +15-25 MB;
-/// 128 was 10% slower.
+/// time, the main thread adding each batch's documents when it is done.
+/// 2,048 rather than 512: indexing with entities 3-4% faster (real corpus
+/// 3.27 -> 3.15 s, medians of 5 interleaved; 100k 12.4-12.9 -> 11.6-12.4
+/// s), peak RSS +15-25 MB; 128 was 10% slower.
 const BATCH: usize = 2048;
 const BATCH_BYTES: usize = 8 << 20;
 
