@@ -239,6 +239,8 @@ impl EntityTagger {
             raw.push((kind, part, start, end));
             pending.push(Pending { kind, tokens });
         }
+        drop(doc_forms);
+        self.model.recycle(infos);
         let resolved = canon::resolve(&pending, &self.aliases);
         let mut title_chars = CharCounter::new(title);
         let mut body_chars = CharCounter::new(body);

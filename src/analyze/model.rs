@@ -143,6 +143,14 @@ impl Model {
         (labels, infos)
     }
 
+    /// Gives back the infos [`Model::tag_with_infos`] returned, once done
+    /// with, for the next document tagged on this thread to reuse.
+    pub fn recycle(&self, infos: Vec<super::ner::TokenInfo>) {
+        if let Some(cache) = self.cache.0.get() {
+            cache.borrow_mut().recycle(infos);
+        }
+    }
+
     /// Serialises the model (deflate-compressed, weights as 16-bit integers).
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut body = Vec::new();

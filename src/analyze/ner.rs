@@ -415,6 +415,10 @@ pub struct WordCache {
     /// One per weights table (first and second pass).
     pub parts: [PartSums; 2],
     max_words: usize,
+    /// A finished document's token infos ([`WordCache::recycle`]) and a
+    /// vector of hashes, their memory reused by the next document.
+    spare: Vec<TokenInfo>,
+    hashes: Vec<u64>,
 }
 
 impl Default for WordCache {
@@ -438,8 +442,23 @@ impl WordCache {
                 ..PartSums::default()
             }),
             max_words,
+            spare: Vec::new(),
+            hashes: Vec::new(),
         }
     }
+
+    /// Takes back a document's token infos ([`Doc::infos_with`]) when it is
+    /// done with, so the next document's are written to memory already
+    /// mapped (a fresh vector a document: ~1.4% of an indexing run's time
+    /// in the kernel zeroing pages for it). Very long documents' are let go.
+    pub fn recycle(&mut self, infos: Vec<TokenInfo>) {
+        if infos.capacity() <= Self::SPARE_MAX {
+            self.spare = infos;
+        }
+    }
+
+    /// Largest infos vector kept for reuse (tokens; ~8 MB).
+    const SPARE_MAX: usize = 1 << 16;
 
     /// Forgets every word, keeping the memory: its pages stay mapped, so
     /// filling the cache again faults none in (a new cache's ~55 MB of huge
@@ -640,8 +659,12 @@ impl<'a> Doc<'a> {
         // (filling a vector of defaults first and then each field wrote
         // ~110 bytes a token twice); only a headline's or table row's
         // tokens are touched again, for their sentence's flags.
-        let hashes: Vec<u64> = self.words.iter().map(|w| WordTable::hash(w)).collect();
-        let mut infos: Vec<TokenInfo> = Vec::with_capacity(self.words.len());
+        let mut hashes = std::mem::take(&mut cache.hashes);
+        hashes.clear();
+        hashes.extend(self.words.iter().map(|w| WordTable::hash(w)));
+        let mut infos = std::mem::take(&mut cache.spare);
+        infos.clear();
+        infos.reserve(self.words.len());
         for pair in self.sentences.windows(2) {
             let (a, b) = (pair[0], pair[1]);
             for (i, w) in self.words[a..b].iter().enumerate().map(|(k, w)| (a + k, w)) {
@@ -683,8 +706,11 @@ impl<'a> Doc<'a> {
         for info in infos.iter_mut() {
             info.doc_capitalised = doc_caps.contains(&info.lower);
         }
-        let lowers: Vec<u64> = infos.iter().map(|x| x.lower).collect();
+        let mut lowers = hashes;
+        lowers.clear();
+        lowers.extend(infos.iter().map(|x| x.lower));
         lex.mark_gazetteer(&lowers, &self.sentences, &mut infos);
+        cache.hashes = lowers;
         infos
     }
 }
@@ -1214,9 +1240,33 @@ pub fn obviously_outside(infos: &[TokenInfo], i: usize) -> bool {
     infos[i].plain || infos[i].number
 }
 
+/// The static scores of a document's tokens ([`static_scores`]): a row for
+/// each token scored, none for the others (about four tokens in five are
+/// [`obviously_outside`]; a zeroed row for every token was ~300 MB written
+/// per pass over the benchmark corpus).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticScores {
+    /// Per token: its row in `rows`, or [`StaticScores::NONE`].
+    at: Vec<u32>,
+    rows: Vec<[f32; NLABELS]>,
+}
+
+impl StaticScores {
+    const NONE: u32 = u32::MAX;
+
+    /// The scores of token `i` (zero if it was not scored).
+    #[inline]
+    pub fn get(&self, i: usize) -> [f32; NLABELS] {
+        match self.at[i] {
+            StaticScores::NONE => [0.0; NLABELS],
+            k => self.rows[k as usize],
+        }
+    }
+}
+
 /// The label-independent scores of every token that is not
 /// [`obviously_outside`] (static features only), of the tokens `only` marks
-/// (all without it; the others' scores stay zero). With `parts`, the
+/// (all without it; the others' scores are zero). With `parts`, the
 /// sums of words in the [`WordCache`] that made `infos` are taken from (and
 /// kept in) it; the scores are the same either way.
 pub fn static_scores(
@@ -1225,8 +1275,11 @@ pub fn static_scores(
     sentences: &[usize],
     mut parts: Option<&mut PartSums>,
     only: Option<&[bool]>,
-) -> Vec<[f32; NLABELS]> {
-    let mut out = vec![[0f32; NLABELS]; infos.len()];
+) -> StaticScores {
+    let mut out = StaticScores {
+        at: vec![StaticScores::NONE; infos.len()],
+        rows: Vec::with_capacity(infos.len() / 4),
+    };
     let mut feats: Vec<u64> = Vec::with_capacity(96);
     let mut scratch: Vec<u64> = Vec::with_capacity(96);
     // Sums are kept by slot: only for infos a word cache made.
@@ -1270,7 +1323,10 @@ pub fn static_scores(
                 }
             }
             weights.add_rows(&feats, &mut acc);
-            weights.add_scaled(&acc, &mut out[i]);
+            let mut row = [0f32; NLABELS];
+            weights.add_scaled(&acc, &mut row);
+            out.at[i] = out.rows.len() as u32;
+            out.rows.push(row);
         }
     }
     out
@@ -1318,7 +1374,7 @@ pub fn decode_with<S: Scorer + ?Sized>(
     infos: &[TokenInfo],
     sentences: &[usize],
     agg: Option<&[Agg]>,
-    fixed: Option<&[[f32; NLABELS]]>,
+    fixed: Option<&StaticScores>,
 ) -> Vec<Label> {
     decode_some(scorer, infos, sentences, agg, fixed, None)
 }
@@ -1333,7 +1389,7 @@ pub fn redecode<S: Scorer + ?Sized>(
     infos: &[TokenInfo],
     sentences: &[usize],
     agg: &[Agg],
-    fixed: &[[f32; NLABELS]],
+    fixed: &StaticScores,
     reread: &[bool],
     first: &[Label],
 ) -> Vec<Label> {
@@ -1354,7 +1410,7 @@ fn decode_some<S: Scorer + ?Sized>(
     infos: &[TokenInfo],
     sentences: &[usize],
     agg: Option<&[Agg]>,
-    fixed: Option<&[[f32; NLABELS]]>,
+    fixed: Option<&StaticScores>,
     keep: Option<(&[bool], &[Label])>,
 ) -> Vec<Label> {
     let mut labels = vec![O; infos.len()];
@@ -1403,7 +1459,7 @@ fn decode_some<S: Scorer + ?Sized>(
                 agg_features(&agg[i], &infos[i], &mut feats);
             }
             scorer.prune(i, &mut feats);
-            let mut scores = fixed.map_or([0f32; NLABELS], |f| f[i]);
+            let mut scores = fixed.map_or([0f32; NLABELS], |f| f.get(i));
             scorer.score(&feats, &mut scores);
             let last = i + 1 == b || keep.is_some_and(|(marked, _)| !marked[i + 1]);
             let mut best = O;
@@ -1829,9 +1885,13 @@ mod tests {
                     let only: Vec<bool> = (0..infos.len()).map(|_| rng.below(3) > 0).collect();
                     let some =
                         static_scores(&weights2, &infos, &doc.sentences, Some(p2), Some(&only));
-                    for (i, score) in some.iter().enumerate() {
-                        let want = if only[i] { plain2[i] } else { [0.0; NLABELS] };
-                        assert_eq!(*score, want, "{words:?}");
+                    for (i, &marked) in only.iter().enumerate() {
+                        let want = if marked {
+                            plain2.get(i)
+                        } else {
+                            [0.0; NLABELS]
+                        };
+                        assert_eq!(some.get(i), want, "{words:?}");
                     }
                 }
             }
