@@ -6,14 +6,14 @@
 # time against corpus size.
 #   ../shared/peers/setup.sh     # once: the peers under /tmp/peers
 #   bench/run.sh                 # results in $WORK: results.tsv (every run), summary.md, index-time.svg
-# Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (3 repeats on the real
+# Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (5 repeats on the real
 # corpus), SIZES ("100000 200000": scaled corpora, one run each), THREADS (2), SLOW_PEERS (0: Xapian
 # and bm25s only on the real corpus; 1: on every size), EXPORT_N (9 repeats of the export into
 # a new file and 9 over the last output, a tenth of a second each; the machine's noise is a few ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared} PEERS=${PEERS:-/tmp/peers} WORK=${WORK:-/tmp/newsdex-bench}
-N=${N:-3} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SLOW_PEERS=${SLOW_PEERS:-0}
+N=${N:-5} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SLOW_PEERS=${SLOW_PEERS:-0}
 EXPORT_N=${EXPORT_N:-9}
 export PEERS THREADS
 cargo build --release -q --bin newsdex --example tag_speed

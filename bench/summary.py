@@ -59,12 +59,24 @@ target("index with entities / tantivy-cli, real corpus (<= 2.0)", med("real", "n
 target("index --no-entities / tantivy-cli, real corpus (<= 1.1)",
        med("real", "newsdex-no-entities", "index_s") / t0, 1.1)
 big = "news-200000" if "news-200000" in docs else corpora[-1]
-for unit, size in [("articles", docs), ("MB", mb)]:
-    size_ratio = size[big] / size["real"]
-    for s in ["newsdex", "newsdex-no-entities", "tantivy-cli"]:
-        time_ratio = med(big, s, "index_s") / med("real", s, "index_s")
-        target(f"{s}: index time {big}/real over the size ratio in {unit} ({size_ratio:.2f}); "
-               "within 15%: <= 1.15", time_ratio / size_ratio, 1.15)
+# Linear growth: index time over corpus size, the size in bytes (the issue gives both corpora's
+# sizes in MB). Counted in articles it is shown too, without a verdict: mkcorpus.py stitches its
+# articles from runs of sentences of several real ones, so they are longer than the real
+# corpus's and an article is more work for every system.
+for s in ["newsdex", "newsdex-no-entities", "tantivy-cli"]:
+    time_ratio = med(big, s, "index_s") / med("real", s, "index_s")
+    target(f"{s}: index time {big}/real over the size ratio in MB ({mb[big] / mb['real']:.2f}); "
+           "within 15%: <= 1.15", time_ratio / (mb[big] / mb["real"]), 1.15)
+    w(f"| (same, over the ratio in articles, {docs[big] / docs['real']:.2f}; KB an article "
+      f"{1024 * mb[big] / docs[big]:.2f} against {1024 * mb['real'] / docs['real']:.2f}) | "
+      f"{time_ratio / (docs[big] / docs['real']):.2f} | |")
+gen = [c for c in corpora if c.startswith("news-") and c != big]
+if gen:
+    # Two corpora of the same generator: the same kind of article, only more of them.
+    small = gen[-1]
+    for s in ["newsdex", "tantivy-cli"]:
+        w(f"| ({s}: index time {big}/{small} over their size ratio, {mb[big] / mb[small]:.2f}) | "
+          f"{med(big, s, 'index_s') / med(small, s, 'index_s') / (mb[big] / mb[small]):.2f} | |")
 rss = max(v for (c, s, m), vs in runs.items() if s.startswith("newsdex") and m == "index_peak_rss" for v in vs)
 target("peak RSS of any newsdex indexing run, MB (< 1536)", rss, 1536)
 target("300 queries top-10 / tantivy-cli bench, real corpus (<= 1.2)",
