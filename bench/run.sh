@@ -7,13 +7,14 @@
 #   ../shared/peers/setup.sh     # once: the peers under /tmp/peers
 #   bench/run.sh                 # results in $WORK: results.tsv (every run), summary.md, index-time.svg
 # Env: SHARED (../shared), PEERS (/tmp/peers), WORK (/tmp/newsdex-bench), N (5 repeats on the real
-# corpus), SIZES ("100000 200000": scaled corpora, one run each), THREADS (2), SLOW_PEERS (0: Xapian
-# and bm25s only on the real corpus; 1: on every size), EXPORT_N (9 repeats of the export into
-# a new file and 9 over the last output, a tenth of a second each; the machine's noise is a few ms).
+# corpus), SIZES ("100000 200000": scaled corpora), SIZE_N (3: rounds of them, in the first rounds of
+# the real corpus), THREADS (2), SLOW_PEERS (0: Xapian and bm25s only on the real corpus; 1: on
+# every size), EXPORT_N (9 repeats of the export into a new file and 9 over the last output, a
+# tenth of a second each; the machine's noise is a few ms).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SHARED=${SHARED:-../shared} PEERS=${PEERS:-/tmp/peers} WORK=${WORK:-/tmp/newsdex-bench}
-N=${N:-5} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SLOW_PEERS=${SLOW_PEERS:-0}
+N=${N:-5} THREADS=${THREADS:-2} SIZES=${SIZES:-100000 200000} SIZE_N=${SIZE_N:-3} SLOW_PEERS=${SLOW_PEERS:-0}
 EXPORT_N=${EXPORT_N:-9}
 export PEERS THREADS
 cargo build --release -q --bin newsdex --example tag_speed
@@ -101,12 +102,17 @@ for i in $(seq "$N"); do
     index_run real "$i" "$s"
     [ "$s" = newsdex-no-entities ] || query_run real "$i" "$s"
   done
-done
-for n in $SIZES; do
-  peers="tantivy-cli sqlite-fts5"; [ "$SLOW_PEERS" = 1 ] && peers="$peers $slow"
-  for s in newsdex newsdex-no-entities $peers; do
-    index_run "news-$n" 1 "$s"
-    [ "$s" = newsdex-no-entities ] || query_run "news-$n" 1 "$s"
+  # The scaled corpora in the same rounds as the real one (the first SIZE_N), so that the
+  # medians compared for linear growth sample the same minutes of the machine: its speed
+  # drifts by a third within an hour (one 200k run in a slow minute read as 1.33 for newsdex
+  # and tantivy-cli alike).
+  [ "$i" -le "$SIZE_N" ] || continue
+  for n in $SIZES; do
+    peers="tantivy-cli sqlite-fts5"; [ "$SLOW_PEERS" = 1 ] && peers="$peers $slow"
+    for s in newsdex newsdex-no-entities $peers; do
+      index_run "news-$n" "$i" "$s"
+      [ "$s" = newsdex-no-entities ] || query_run "news-$n" "$i" "$s"
+    done
   done
 done
 
