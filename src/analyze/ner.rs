@@ -250,9 +250,22 @@ impl Written {
 fn shapes(word: &str) -> (String, String) {
     let mut long = String::with_capacity(word.len());
     let mut short = String::with_capacity(8);
+    shape_chars(word.chars(), |s| long.push(s), |s| short.push(s));
+    (long, short)
+}
+
+/// The shape characters of a word's characters `chars`, as [`shapes`]
+/// writes them: each to `long` unless it is the fourth or later of a run,
+/// the first of each run to `short`.
+#[inline]
+fn shape_chars(
+    chars: impl Iterator<Item = char>,
+    mut long: impl FnMut(char),
+    mut short: impl FnMut(char),
+) {
     let mut last = '\0';
     let mut run = 0;
-    for c in word.chars() {
+    for c in chars {
         let s = if c.is_uppercase() {
             'X'
         } else if c.is_lowercase() {
@@ -267,13 +280,12 @@ fn shapes(word: &str) -> (String, String) {
         } else {
             run = 1;
             last = s;
-            short.push(s);
+            short(s);
         }
         if run <= 3 {
-            long.push(s);
+            long(s);
         }
     }
-    (long, short)
 }
 
 /// Maps digits to 0 so numbers share features.
@@ -362,15 +374,10 @@ const ASCII_WORD_MAX: usize = 48;
 fn lexical_info_ascii(w: &str, lex: &Lexicon) -> TokenInfo {
     let bytes = w.as_bytes();
     let n = bytes.len();
-    // The word with digits as 0, that lower-cased, and its shapes as
-    // `shapes` makes them (one byte a character, runs of a long shape's
-    // characters cut at three).
+    // The word with digits as 0, that lower-cased, and its shapes (one
+    // byte a character: the shape of an ASCII character is ASCII).
     let mut w0 = [0u8; ASCII_WORD_MAX];
     let mut lower = [0u8; ASCII_WORD_MAX];
-    let mut long = [0u8; ASCII_WORD_MAX];
-    let mut short = [0u8; ASCII_WORD_MAX];
-    let (mut nlong, mut nshort) = (0, 0);
-    let (mut last, mut run) = (0u8, 0);
     let (mut upper, mut digit, mut alpha) = (false, false, false);
     for (i, &c) in bytes.iter().enumerate() {
         let z = if c.is_ascii_digit() { b'0' } else { c };
@@ -379,25 +386,21 @@ fn lexical_info_ascii(w: &str, lex: &Lexicon) -> TokenInfo {
         upper |= c.is_ascii_uppercase();
         digit |= c.is_ascii_digit();
         alpha |= c.is_ascii_alphabetic();
-        let s = match c {
-            b'A'..=b'Z' => b'X',
-            b'a'..=b'z' => b'x',
-            b'0'..=b'9' => b'd',
-            _ => c,
-        };
-        if s == last {
-            run += 1;
-        } else {
-            run = 1;
-            last = s;
-            short[nshort] = s;
-            nshort += 1;
-        }
-        if run <= 3 {
-            long[nlong] = s;
-            nlong += 1;
-        }
     }
+    let mut long = [0u8; ASCII_WORD_MAX];
+    let mut short = [0u8; ASCII_WORD_MAX];
+    let (mut nlong, mut nshort) = (0, 0);
+    shape_chars(
+        bytes.iter().map(|&b| b as char),
+        |s| {
+            long[nlong] = s as u8;
+            nlong += 1;
+        },
+        |s| {
+            short[nshort] = s as u8;
+            nshort += 1;
+        },
+    );
     fn text(b: &[u8]) -> &str {
         std::str::from_utf8(b).expect("ASCII bytes")
     }
