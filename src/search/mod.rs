@@ -6,9 +6,11 @@
 pub mod facets;
 pub mod output;
 pub mod query;
+pub mod similar;
 pub mod snippet;
 
 pub use facets::{EntityNames, FacetNames, FacetTally, Tally, facet_names, top_facets};
+pub use similar::similar_query;
 
 use std::cmp::Ordering;
 
@@ -1036,44 +1038,6 @@ pub fn search_query(
         hits: out,
         facets,
     })
-}
-
-/// Articles most like the article `id` (more-like-this over its title and
-/// body terms), the article itself left out. None if there is no such id.
-pub fn similar_query(news: &NewsIndex, id: &str) -> Result<Option<Box<dyn Query>>> {
-    use tantivy::query::{MoreLikeThisQuery, TermQuery};
-    use tantivy::schema::{IndexRecordOption, OwnedValue, Term};
-    let searcher = news.searcher()?;
-    let f = news.fields;
-    let term = Term::from_field_text(f.id, id);
-    let found = searcher.search(
-        &TermQuery::new(term.clone(), IndexRecordOption::Basic),
-        &AllHits { scoring: false },
-    )?;
-    let Some(hit) = found.first() else {
-        return Ok(None);
-    };
-    let doc: TantivyDocument = searcher.doc(hit.addr)?;
-    let field = |fld| -> Vec<OwnedValue> {
-        doc.get_all(fld)
-            .filter_map(|v| v.as_str().map(|s| OwnedValue::Str(s.to_string())))
-            .collect()
-    };
-    let mlt = MoreLikeThisQuery::builder()
-        .with_min_doc_frequency(1)
-        .with_max_doc_frequency((searcher.num_docs() / 2).max(2))
-        .with_min_term_frequency(1)
-        .with_max_query_terms(30)
-        .with_min_word_length(3)
-        .with_document_fields(vec![(f.title, field(f.title)), (f.body, field(f.body))]);
-    let q: Box<dyn Query> = Box::new(BooleanQuery::new(vec![
-        (Occur::Must, Box::new(mlt) as Box<dyn Query>),
-        (
-            Occur::MustNot,
-            Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
-        ),
-    ]));
-    Ok(Some(q))
 }
 
 /// Every hit of a request, ordered, before reading stored fields.
