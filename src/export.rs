@@ -408,23 +408,9 @@ impl Writeback {
         self.file
     }
 
-    #[cfg(target_os = "linux")]
     fn start(&self, offset: u64, len: u64) {
-        use std::os::fd::AsRawFd;
-        // SAFETY: sync_file_range reads nothing of ours but its arguments;
-        // the descriptor is open for as long as `self.file` is.
-        unsafe {
-            libc::sync_file_range(
-                self.file.as_raw_fd(),
-                offset as libc::off64_t,
-                len as libc::off64_t,
-                libc::SYNC_FILE_RANGE_WRITE,
-            );
-        }
+        crate::util::sys::start_writeback(&self.file, offset, len);
     }
-
-    #[cfg(not(target_os = "linux"))]
-    fn start(&self, _offset: u64, _len: u64) {}
 }
 
 impl Write for Writeback {
@@ -471,82 +457,15 @@ impl Replaced {
 }
 
 /// Whether a CSV field holding `bytes` must be quoted: a comma, a quote or a
-/// line end in it. (No branch per byte: a per-byte test with an early exit
-/// cost a fifth of an export's time.)
+/// line end in it.
 fn needs_quotes(bytes: &[u8]) -> bool {
-    any_of(bytes, *b",\"\r\n")
+    crate::util::bytes::any_of(bytes, *b",\"\r\n")
 }
 
 /// Whether `bytes` are written as they are in both a CSV field (nothing to
 /// quote) and a TSV field (no tab or line end to replace).
 pub fn is_plain(bytes: &[u8]) -> bool {
-    !any_of(bytes, *b",\"\r\n\t")
-}
-
-/// Whether one of `bytes` is one of `set` (which holds no 0 byte), 16 bytes
-/// at a time: on x86-64 with SSE2 (part of every x86-64), a comparison of
-/// the 16 with each byte of the set (a table lookup per byte was 3% of an
-/// export's time, titles and names being scanned), elsewhere with a table.
-fn any_of<const N: usize>(bytes: &[u8], set: [u8; N]) -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let (blocks, rest) = bytes.as_chunks::<16>();
-        if blocks.iter().any(|block| sse2::any_of(block, set)) {
-            return true;
-        }
-        // The rest zero-padded: 0 is in no set.
-        let mut last = [0u8; 16];
-        last[..rest.len()].copy_from_slice(rest);
-        sse2::any_of(&last, set)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    any_of_table(bytes, set)
-}
-
-/// [`any_of`] elsewhere (on x86-64, built for its test only).
-#[cfg_attr(target_arch = "x86_64", cfg(test))]
-fn any_of_table<const N: usize>(bytes: &[u8], set: [u8; N]) -> bool {
-    let mut table = [false; 256];
-    for b in set {
-        table[b as usize] = true;
-    }
-    let mut blocks = bytes.chunks_exact(16);
-    for block in &mut blocks {
-        if block.iter().fold(false, |any, &b| any | table[b as usize]) {
-            return true;
-        }
-    }
-    blocks.remainder().iter().any(|&b| table[b as usize])
-}
-
-#[cfg(target_arch = "x86_64")]
-mod sse2 {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_or_si128, _mm_set_epi64x, _mm_set1_epi8,
-        _mm_setzero_si128,
-    };
-
-    /// Whether one of the 16 `bytes` is one of `set`.
-    #[inline]
-    pub fn any_of<const N: usize>(bytes: &[u8; 16], set: [u8; N]) -> bool {
-        let (lo, hi) = bytes.split_at(8);
-        let word = |half: &[u8]| i64::from_le_bytes(half.try_into().unwrap_or_default());
-        let (lo, hi) = (word(lo), word(hi));
-        // SAFETY: SSE2 is part of every x86-64 processor (the baseline of
-        // the x86_64 targets).
-        unsafe { in_set(lo, hi, set) }
-    }
-
-    #[inline]
-    #[target_feature(enable = "sse2")]
-    fn in_set<const N: usize>(lo: i64, hi: i64, set: [u8; N]) -> bool {
-        let v = _mm_set_epi64x(hi, lo);
-        let mut any = _mm_setzero_si128();
-        for b in set {
-            any = _mm_or_si128(any, _mm_cmpeq_epi8(v, _mm_set1_epi8(b as i8)));
-        }
-        _mm_movemask_epi8(any) != 0
-    }
+    !crate::util::bytes::any_of(bytes, *b",\"\r\n\t")
 }
 
 /// Appends the names at `spans` of `text` joined by [`JOIN`], as they are:
@@ -634,8 +553,6 @@ mod tests {
                     let mut b = base.clone();
                     b[at] = special;
                     assert_eq!(needs_quotes(&b), naive(&b), "{b:?}");
-                    let set = *b",\"\r\n";
-                    assert_eq!(any_of_table(&b, set), naive(&b), "{b:?}");
                 }
             }
         }

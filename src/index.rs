@@ -503,34 +503,17 @@ pub fn run(config: &IndexConfig) -> Result<IndexSummary> {
     Ok(summary)
 }
 
-/// Lowers the calling thread's scheduling priority (its nice value by 10)
-/// relative to the process's other threads, on Linux. Tagging threads call it: when
-/// a tagging thread and one of tantivy's indexing threads both want a
-/// core, tantivy's runs first, and the tagging thread then runs in longer
-/// stretches (`perf sched timehist`, real corpus: 330 slices of ~5 ms
-/// each instead of 1,000-1,500 of ~1.5 ms), so the two kinds of work evict
-/// each other's tables from the core's caches less often: tagging 3.44 ->
-/// 3.19 core-s, tantivy's threads 2.87 -> 2.68; index 3-7% faster on the
-/// real and 100k corpora in interleaved runs. Where the scheduler groups a
-/// session's or service's processes (autogroup, cgroups: the usual Linux
-/// set-up), a thread's nice value only shares out its own group's time, so
-/// this does not hand the machine to other programs.
+/// Lowers the calling thread's priority below the process's other threads
+/// (tagging threads call it): when a tagging thread and one of tantivy's
+/// indexing threads both want a core, tantivy's runs first, and the
+/// tagging thread then runs in longer stretches, so the two kinds of work
+/// evict each other's tables from the core's caches less often.
 fn yield_to_indexing() {
-    #[cfg(target_os = "linux")]
-    // SAFETY: setpriority with PRIO_PROCESS and 0 changes the nice value of
-    // the calling thread only (Linux keeps it per thread); it touches no
-    // memory, and a failure (the value is ignored) leaves the priority as
-    // it was.
-    unsafe {
-        let nice = libc::getpriority(libc::PRIO_PROCESS, 0);
-        libc::setpriority(libc::PRIO_PROCESS, 0, (nice + TAGGING_NICE).min(19));
-    }
+    crate::util::sys::lower_thread_priority(TAGGING_NICE);
 }
 
-/// How much tagging threads lower their priority (see
-/// [`yield_to_indexing`]).
-#[cfg(target_os = "linux")]
-const TAGGING_NICE: libc::c_int = 10;
+/// How much tagging threads raise their nice value.
+const TAGGING_NICE: i32 = 10;
 
 /// Prepares `batches` with `prep` on `pool` and hands each batch, with what
 /// was prepared of its records in their order, to `each` on the calling

@@ -15,11 +15,11 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
-pub mod mem;
 pub mod provenance;
 pub mod schema;
 pub mod search;
 pub mod timeline;
+pub mod util;
 
 #[cfg(test)]
 mod testutil;

@@ -7,13 +7,10 @@ use newsdex::{ExitCode, cli::Cli, cmd};
 
 /// mimalloc instead of glibc's malloc: indexing allocates and frees
 /// millions of small blocks (token streams, term-dictionary nodes, entity
-/// names), many freed on another thread than the one that made them.
-/// Indexing the benchmark's real corpus with entities took ~8% less CPU
-/// (BENCHMARKS.md, session 11), for ~30% more peak memory. Called as
-/// [`newsdex::mem::MiMalloc`] does (not through mimalloc's aligned calls
-/// for every block).
+/// names), many freed on another thread than the one that made them
+/// (BENCHMARKS.md has the trade of time for memory).
 #[global_allocator]
-static GLOBAL: newsdex::mem::MiMalloc = newsdex::mem::MiMalloc;
+static GLOBAL: newsdex::util::alloc::MiMalloc = newsdex::util::alloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();

@@ -15,7 +15,6 @@ pub mod ner;
 pub mod stem;
 pub mod tokenize;
 pub mod train;
-pub mod words;
 
 use std::sync::Arc;
 

@@ -12,7 +12,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::EntityType;
 use super::lexicon::Lexicon;
-use super::words::WordTable;
+use crate::util::word_table::WordTable;
 
 /// Number of labels: O plus B, I, L, U for each of the four types.
 pub const NLABELS: usize = 17;
@@ -573,7 +573,7 @@ impl WordCache {
         let s = self.lexical.len();
         if self.lexical.capacity() == 0 {
             // Read by slot for every token: huge pages (see reserve_huge).
-            crate::mem::reserve_huge(&mut self.lexical, self.max_words);
+            crate::util::huge::reserve_huge(&mut self.lexical, self.max_words);
         }
         let mut info = lexical_info(w, lex);
         info.slot = s as u32 + 1;
@@ -594,8 +594,8 @@ impl WordCache {
         if let Some(s) = near.and_then(|&h| self.words.guess(h)) {
             self.words.prefetch_word(s);
             if let Some(x) = self.lexical.get(s) {
-                crate::mem::prefetch(x);
-                crate::mem::prefetch(&x.slot);
+                crate::util::prefetch(x);
+                crate::util::prefetch(&x.slot);
             }
         }
     }
@@ -630,7 +630,7 @@ impl PartSums {
         if self.block[slot] == 0 {
             if self.blocks.capacity() == 0 {
                 // Read at random by every token: huge pages (see reserve_huge).
-                crate::mem::reserve_huge(&mut self.blocks, self.room);
+                crate::util::huge::reserve_huge(&mut self.blocks, self.room);
             }
             self.blocks.push(part_block(weights, Some(x), feats));
             self.block[slot] = self.blocks.len() as u32;
@@ -651,8 +651,8 @@ impl PartSums {
                 && let Some(block) = self.blocks.get(n as usize - 1)
             {
                 let row = &block[part];
-                crate::mem::prefetch(row);
-                crate::mem::prefetch(&row[NLABELS - 1]);
+                crate::util::prefetch(row);
+                crate::util::prefetch(&row[NLABELS - 1]);
             }
         };
         row(&infos[i], 0);
@@ -1209,7 +1209,7 @@ impl Weights {
         // 10% longer (tag_speed 3.18 -> 2.86 s on one core).
         let cap = (rows.len() * 2 + 1).next_power_of_two().max(16);
         let mut table = Vec::new();
-        crate::mem::reserve_huge(&mut table, cap);
+        crate::util::huge::reserve_huge(&mut table, cap);
         table.resize(cap, EMPTY);
         let len = rows.len();
         for (key, w) in rows {
@@ -1286,7 +1286,7 @@ impl Weights {
         let mask = self.table.len() - 1;
         for &f in features {
             let key = if f == 0 { 1 } else { f };
-            crate::mem::prefetch(&self.table[(key as usize) & mask]);
+            crate::util::prefetch(&self.table[(key as usize) & mask]);
         }
     }
 

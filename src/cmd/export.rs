@@ -265,8 +265,8 @@ impl Rows<'_> {
                 ords.push(ord);
             }
             if let (Some(first), Some(last)) = (list.first(), list.last()) {
-                crate::mem::prefetch(first);
-                crate::mem::prefetch(last);
+                crate::util::prefetch(first);
+                crate::util::prefetch(last);
             }
             lists.push(list);
         }
@@ -305,7 +305,7 @@ impl Rows<'_> {
             let reader = if k % 2 == 0 { ids } else { titles };
             let value = ord.and_then(|ord| reader.by_ord(raw.addr.segment_ord as usize, ord));
             if let Some(v) = &value {
-                crate::mem::prefetch(v.as_ptr());
+                crate::util::prefetch(v.as_ptr());
             }
             values.push(value.unwrap_or_default());
         }
@@ -444,7 +444,7 @@ impl Gathered {
     #[inline]
     fn preload(&self, p: usize) {
         if let Some((slots, _)) = self.parts.get(p / Self::PART) {
-            crate::mem::prefetch(slots.as_ptr().wrapping_add(p % Self::PART));
+            crate::util::prefetch(slots.as_ptr().wrapping_add(p % Self::PART));
         }
     }
 

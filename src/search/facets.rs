@@ -214,11 +214,11 @@ impl EntityNames {
     }
 
     /// Starts loading the number of facet ordinal `ord` of segment `seg`
-    /// ([`crate::mem::prefetch`]).
+    /// ([`crate::util::prefetch`]).
     #[inline]
     pub fn preload_ord(&self, seg: usize, ord: u64) {
         if let Some((_, refs)) = self.segments.get(seg) {
-            crate::mem::prefetch(refs.as_ptr().wrapping_add(ord as usize));
+            crate::util::prefetch(refs.as_ptr().wrapping_add(ord as usize));
         }
     }
 
@@ -227,7 +227,7 @@ impl EntityNames {
     pub fn preload(&self, seg: usize, r: u64) {
         if let Some((_, (start, _))) = Self::span(r) {
             let text = self.text(seg).as_bytes();
-            crate::mem::prefetch(text[start.min(text.len())..].as_ptr());
+            crate::util::prefetch(text[start.min(text.len())..].as_ptr());
         }
     }
 

@@ -533,19 +533,19 @@ impl StrReader {
     pub fn preload_value(&self, seg: usize, ord: u64) {
         if let Some(Some(all)) = self.all.get(seg).and_then(|a| a.get()) {
             let start = all.start(ord as usize).min(all.text.len());
-            crate::mem::prefetch(all.text.as_bytes()[start..].as_ptr());
+            crate::util::prefetch(all.text.as_bytes()[start..].as_ptr());
         }
     }
 
     /// Starts loading where [`StrReader::by_ord`] will find the value of
     /// `ord`, if the segment's dictionary has been read whole (a hint:
-    /// [`crate::mem::prefetch`]).
+    /// [`crate::util::prefetch`]).
     #[inline]
     pub fn preload(&self, seg: usize, ord: u64) {
         if let Some(Some(all)) = self.all.get(seg).and_then(|a| a.get())
             && let Some(end) = all.ends.get(ord as usize)
         {
-            crate::mem::prefetch(end);
+            crate::util::prefetch(end);
         }
     }
 }

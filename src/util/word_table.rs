@@ -1,4 +1,4 @@
-//! Words to numbers for the tagger's word cache: a word and its hash in,
+//! Words to numbers, for the tagger's word cache: a word and its hash in,
 //! the slot it was given when first added out (0, 1, 2, ... in order).
 //! Words are kept end to end in one buffer, and a lookup can be started
 //! (prefetched) a few words ahead of the one being read.
@@ -51,7 +51,7 @@ impl WordTable {
     #[inline]
     pub fn prefetch(&self, hash: u64) {
         if !self.places.is_empty() {
-            crate::mem::prefetch(&self.places[self.home(hash)]);
+            crate::util::prefetch(&self.places[self.home(hash)]);
         }
     }
 
@@ -70,7 +70,7 @@ impl WordTable {
     #[inline]
     pub fn prefetch_word(&self, slot: usize) {
         if let Some(&end) = self.ends.get(slot) {
-            crate::mem::prefetch(
+            crate::util::prefetch(
                 self.text
                     .as_bytes()
                     .as_ptr()
