@@ -152,7 +152,10 @@ fn bench_query(c: &mut Criterion) {
             recency: None,
         };
         g.bench_function(q, |b| {
-            b.iter(|| black_box(search(&news, &request, &page).expect("search")))
+            b.iter(|| {
+                let compiled = request.compile(&news).expect("compile");
+                black_box(search(&news, &compiled, &page).expect("search"))
+            })
         });
     }
     g.finish();

@@ -180,7 +180,7 @@ pub fn cooccur(
         if docs.is_empty() {
             continue;
         }
-        let reader = crate::search::facets::facet_reader(searcher.segment_reader(ord as u32))?;
+        let reader = crate::search::facet_reader(searcher.segment_reader(ord as u32))?;
         let table = entity_table(&reader, &config.types, &mut |e| {
             *ids.entry(e.clone()).or_insert_with(|| {
                 entities.push(e);

@@ -15,7 +15,6 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
-pub mod provenance;
 pub mod schema;
 pub mod search;
 pub mod timeline;

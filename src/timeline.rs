@@ -130,7 +130,7 @@ pub fn timeline(
         let dates = seg.fast_fields().date("date")?;
         let (facets, table) = match by {
             Some(kind) => {
-                let reader = crate::search::facets::facet_reader(seg)?;
+                let reader = crate::search::facet_reader(seg)?;
                 let table = entity_table(&reader, &[kind], &mut |e| {
                     *ids.entry(e.name.clone()).or_insert_with(|| {
                         names.push(e.name);

@@ -20,7 +20,7 @@ pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
-    let hits = super::hit_addresses(&news, &searcher, &request)?;
+    let hits = crate::search::matching(&news, &searcher, &request)?;
     let result = cooccur(&searcher, &hits, &config)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

@@ -27,7 +27,7 @@ pub fn run(dir: &Path, a: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
-    let hits = super::hit_addresses(&news, &searcher, &request)?;
+    let hits = crate::search::matching(&news, &searcher, &request)?;
     let mut tallies: HashMap<(EntityType, String), Tally> = HashMap::new();
     for addr in &hits {
         let doc: TantivyDocument = searcher.doc(*addr)?;

@@ -85,32 +85,6 @@ pub fn request(a: &QueryArgs) -> Result<Request> {
     })
 }
 
-/// Every hit of the query flags, or every article when none is given.
-pub fn hit_addresses(
-    news: &crate::index::NewsIndex,
-    searcher: &tantivy::Searcher,
-    request: &Request,
-) -> Result<Vec<tantivy::DocAddress>> {
-    if request.query.is_none() && request.filters.is_empty() {
-        let mut all = Vec::new();
-        for (ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let alive = seg.alive_bitset();
-            for doc in 0..seg.max_doc() {
-                if alive.is_none_or(|al| al.is_alive(doc)) {
-                    all.push(tantivy::DocAddress::new(ord as u32, doc));
-                }
-            }
-        }
-        return Ok(all);
-    }
-    let query = request.build(news)?;
-    Ok(searcher
-        .search(&*query, &crate::search::AllHits { scoring: false })?
-        .into_iter()
-        .map(|h| h.addr)
-        .collect())
-}
-
 /// Checks `--format` against the values a command accepts.
 pub fn check_format(format: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&format) {

@@ -6,15 +6,15 @@ use std::path::Path;
 
 use crate::cli::{PageArgs, SearchArgs};
 use crate::error::{Error, ExitCode};
+use crate::export::page::{Format, write};
 use crate::index::NewsIndex;
-use crate::search::output::{Format, write};
 use crate::search::{FACET_KINDS, Page, SearchResult, search};
 
 pub fn run(dir: &Path, a: SearchArgs) -> anyhow::Result<ExitCode> {
     let request = super::request(&a.query)?;
     let shown = Shown::new(&a.page)?;
     let news = NewsIndex::open(dir)?;
-    let result = search(&news, &request, &shown.page)?;
+    let result = search(&news, &request.compile(&news)?, &shown.page)?;
     shown.print(&result)
 }
 

@@ -7,7 +7,7 @@ use super::search::Shown;
 use crate::cli::SimilarArgs;
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
-use crate::search::{Sort, search_query, similar_query};
+use crate::search::{Compiled, search, similar_query};
 
 pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
     let shown = Shown::new(&a.page)?;
@@ -20,6 +20,6 @@ pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     };
-    let result = search_query(&news, &*query, true, Sort::Relevance, None, &shown.page)?;
+    let result = search(&news, &Compiled::by_relevance(query), &shown.page)?;
     shown.print(&result)
 }

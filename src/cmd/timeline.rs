@@ -31,7 +31,7 @@ pub fn run(dir: &Path, a: TimelineArgs) -> anyhow::Result<ExitCode> {
     let news = NewsIndex::open(dir)?;
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
-    let hits = super::hit_addresses(&news, &searcher, &request)?;
+    let hits = crate::search::matching(&news, &searcher, &request)?;
     let t = timeline(&searcher, &hits, interval, by, a.top)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());

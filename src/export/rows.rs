@@ -1,18 +1,12 @@
-//! Export, the last pipeline stage: hits in, rows out as CSV (RFC 4180),
-//! TSV or JSON lines over any `impl Write`, one hit at a time. Used by
-//! `newsdex export` (every hit, streamed) and by `search --format csv|jsonl`.
+//! Rows: the cells of a hit list written as CSV (RFC 4180), TSV or JSON
+//! lines over any `impl Write`, a row at a time.
 
 use std::io::Write;
 
-use crate::analyze::EntityType;
+use super::columns::Column;
+use super::numbers::{push_date, push_score, push_uint};
 use crate::error::{Error, Result};
 use crate::search::Hit;
-
-/// Columns an export can have.
-pub const COLUMNS: &[&str] = &[
-    "id", "score", "rank", "date", "source", "title", "url", "category", "person", "org",
-    "location", "misc", "snippet", "body",
-];
 
 /// Row formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,25 +27,14 @@ impl Format {
             ))),
         }
     }
-}
 
-/// Parses `--fields id,title,person`; None gives every column but body.
-pub fn parse_columns(spec: Option<&str>) -> Result<Vec<&'static str>> {
-    match spec {
-        None => Ok(COLUMNS.iter().copied().filter(|c| *c != "body").collect()),
-        Some(spec) => spec
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|name| {
-                COLUMNS.iter().copied().find(|c| *c == name).ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--fields: unknown field {name:?}; fields are {}",
-                        COLUMNS.join(", ")
-                    ))
-                })
-            })
-            .collect(),
+    /// The format's name, as provenance records it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Tsv => "tsv",
+            Format::Jsonl => "jsonl",
+        }
     }
 }
 
@@ -89,6 +72,35 @@ pub struct Spans<'a> {
     pub plain: bool,
 }
 
+impl<'a> Cell<'a> {
+    /// The cell of `hit` in `column`; `names` holds its entity lists, per
+    /// type, that the cell borrows. (A hit has no query id: `qid` cells
+    /// are the caller's.)
+    pub fn of_hit(hit: &'a Hit, column: Column, names: &'a [Vec<&'a str>; 4]) -> Cell<'a> {
+        match column {
+            Column::Id => Cell::Text(&hit.id),
+            Column::Score => Cell::Score(hit.score),
+            Column::Rank => Cell::Rank(hit.rank),
+            Column::Date => Cell::Maybe(hit.date.as_deref()),
+            Column::Source => Cell::Maybe(hit.source.as_deref()),
+            Column::Title => Cell::Text(&hit.title),
+            Column::Url => Cell::Maybe(hit.url.as_deref()),
+            Column::Category => Cell::Maybe(hit.category.as_deref()),
+            Column::Snippet => Cell::Text(&hit.snippet),
+            Column::Body => Cell::Text(&hit.body),
+            Column::Names(t) => Cell::Names(&names[t as usize]),
+            Column::Qid => Cell::Text(""),
+        }
+    }
+}
+
+/// A hit's entity names as string slices, per type (for [`Cell::of_hit`]).
+pub fn hit_names(hit: &Hit) -> [Vec<&str>; 4] {
+    let e = &hit.entities;
+    [&e.person, &e.org, &e.location, &e.misc]
+        .map(|v| v.iter().map(String::as_str).collect::<Vec<&str>>())
+}
+
 impl<'a> Spans<'a> {
     /// The names (a span that is not one is empty).
     fn names(self) -> impl Iterator<Item = &'a str> {
@@ -96,88 +108,6 @@ impl<'a> Spans<'a> {
             .iter()
             .map(move |&(start, end)| self.text.get(start..end).unwrap_or_default())
     }
-}
-
-/// The cells of a hit, for `columns`; `names` holds the entity lists the
-/// cells borrow.
-pub fn hit_cells<'a>(
-    hit: &'a Hit,
-    columns: &[&str],
-    names: &'a [Vec<&'a str>; 4],
-) -> Vec<Cell<'a>> {
-    columns
-        .iter()
-        .map(|c| match *c {
-            "id" => Cell::Text(&hit.id),
-            "score" => Cell::Score(hit.score),
-            "rank" => Cell::Rank(hit.rank),
-            "date" => Cell::Maybe(hit.date.as_deref()),
-            "source" => Cell::Maybe(hit.source.as_deref()),
-            "title" => Cell::Text(&hit.title),
-            "url" => Cell::Maybe(hit.url.as_deref()),
-            "category" => Cell::Maybe(hit.category.as_deref()),
-            "snippet" => Cell::Text(&hit.snippet),
-            "body" => Cell::Text(&hit.body),
-            other => match EntityType::from_name(other) {
-                Some(t) => Cell::Names(&names[t as usize]),
-                None => Cell::Text(""),
-            },
-        })
-        .collect()
-}
-
-/// Scores with four decimals, as shown everywhere.
-pub fn format_score(s: f32) -> String {
-    let mut out = String::new();
-    push_score(&mut out, s);
-    out
-}
-
-/// Appends `format!("{s:.4}")`'s text, without the formatting machinery
-/// for the scores we meet (exports write one per hit): an f32 times 10^4 is
-/// exact in an f64, so rounding that half to even rounds as `{:.4}` does.
-pub fn push_score(out: &mut String, s: f32) {
-    use std::fmt::Write as _;
-    let scaled = (s as f64).abs() * 1e4;
-    if !scaled.is_finite() || scaled >= 1e15 {
-        let _ = write!(out, "{s:.4}");
-        return;
-    }
-    let n = scaled.round_ties_even() as u64;
-    if s.is_sign_negative() {
-        out.push('-');
-    }
-    push_uint(out, n / 10_000);
-    out.push('.');
-    let frac = n % 10_000;
-    for d in [1000, 100, 10, 1] {
-        out.push(char::from(b'0' + (frac / d % 10) as u8));
-    }
-}
-
-/// Appends a date's RFC 3339 text.
-fn push_date(out: &mut Vec<u8>, secs: i64) {
-    match crate::ingest::date::rfc3339_bytes(secs) {
-        Some(text) => out.extend_from_slice(&text),
-        None => out.extend_from_slice(crate::ingest::date::format_rfc3339(secs).as_bytes()),
-    }
-}
-
-/// Appends the decimal digits of `n`.
-fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Digits are ASCII.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
 }
 
 /// Writes hits as rows of the chosen columns. CSV is RFC 4180: a field is
@@ -188,7 +118,7 @@ fn push_uint(out: &mut String, n: u64) {
 /// time: [`RowWriter::finish`] writes the last ones.
 pub struct RowWriter<W: Write> {
     format: Format,
-    columns: Vec<&'static str>,
+    columns: Vec<Column>,
     out: W,
     /// Rows written and not yet passed to `out` (in blocks of
     /// [`RowWriter::BLOCK`]: a write per row cost a copy call per row),
@@ -202,33 +132,35 @@ pub struct RowWriter<W: Write> {
 
 impl<W: Write> RowWriter<W> {
     /// Starts the output (CSV and TSV get their header row now).
-    pub fn new(
-        out: W,
-        format: Format,
-        columns: Vec<&'static str>,
-    ) -> std::io::Result<RowWriter<W>> {
-        let mut w = RowWriter {
+    pub fn new(out: W, format: Format, columns: Vec<Column>) -> std::io::Result<RowWriter<W>> {
+        let mut w = RowWriter::without_header(out, format, columns);
+        if format != Format::Jsonl {
+            let cells: Vec<Cell<'_>> = w.columns.iter().map(|c| Cell::Text(c.name())).collect();
+            w.write_cells(&cells)?;
+        }
+        Ok(w)
+    }
+
+    /// Rows of an output whose header was written before.
+    pub fn without_header(out: W, format: Format, columns: Vec<Column>) -> RowWriter<W> {
+        RowWriter {
             format,
             columns,
             out,
             line: Vec::with_capacity(Self::BLOCK + 4096),
             block: Self::BLOCK,
             buf: String::new(),
-        };
-        if format != Format::Jsonl {
-            let columns = w.columns.clone();
-            let cells: Vec<Cell<'_>> = columns.iter().map(|c| Cell::Text(c)).collect();
-            w.write_cells(&cells)?;
         }
-        Ok(w)
     }
 
     /// Writes one hit.
     pub fn write(&mut self, hit: &Hit) -> std::io::Result<()> {
-        let e = &hit.entities;
-        let names = [&e.person, &e.org, &e.location, &e.misc]
-            .map(|v| v.iter().map(String::as_str).collect::<Vec<&str>>());
-        let cells = hit_cells(hit, &self.columns, &names);
+        let names = hit_names(hit);
+        let cells: Vec<Cell<'_>> = self
+            .columns
+            .iter()
+            .map(|&c| Cell::of_hit(hit, c, &names))
+            .collect();
         self.write_cells(&cells)
     }
 
@@ -309,7 +241,7 @@ impl<W: Write> RowWriter<W> {
             if i > 0 {
                 w.push(b',');
             }
-            serde_json::to_writer(&mut *w, column)?;
+            serde_json::to_writer(&mut *w, column.name())?;
             w.push(b':');
             match *cell {
                 Cell::Text(s) | Cell::Maybe(Some(s)) => serde_json::to_writer(&mut *w, s)?,
@@ -345,9 +277,16 @@ impl<W: Write> RowWriter<W> {
     }
 
     /// Writes the rows held, flushes and returns the underlying writer.
-    pub fn finish(mut self) -> std::io::Result<W> {
+    pub fn finish(self) -> std::io::Result<W> {
+        let mut out = self.end()?;
+        out.flush()?;
+        Ok(out)
+    }
+
+    /// Writes the rows held and returns the underlying writer, unflushed
+    /// (a part of a longer output).
+    pub fn end(mut self) -> std::io::Result<W> {
         self.out.write_all(&self.line)?;
-        self.out.flush()?;
         Ok(self.out)
     }
 }
@@ -361,7 +300,7 @@ impl RowWriter<std::io::Sink> {
     pub fn holding(
         mut rows: Vec<u8>,
         format: Format,
-        columns: Vec<&'static str>,
+        columns: Vec<Column>,
     ) -> RowWriter<std::io::Sink> {
         rows.clear();
         RowWriter {
@@ -377,82 +316,6 @@ impl RowWriter<std::io::Sink> {
     /// The rows held.
     pub fn into_held(self) -> Vec<u8> {
         self.line
-    }
-}
-
-/// A file that has the kernel start writing its pages to disk every
-/// [`Writeback::STEP`] bytes written, so that the `fsync` ending an export
-/// waits for the last few MB only, not for all of them (the benchmark's
-/// export of 38 MB: the final fsync 18 -> 2 ms, the writing no slower).
-/// A hint: where it is not supported (not Linux, not a regular file), it
-/// does nothing, and the fsync still decides what is durable.
-pub struct Writeback {
-    file: std::fs::File,
-    written: u64,
-    started: u64,
-}
-
-impl Writeback {
-    const STEP: u64 = 4 << 20;
-
-    pub fn new(file: std::fs::File) -> Writeback {
-        Writeback {
-            file,
-            written: 0,
-            started: 0,
-        }
-    }
-
-    /// The file, everything written to it.
-    pub fn into_inner(self) -> std::fs::File {
-        self.file
-    }
-
-    fn start(&self, offset: u64, len: u64) {
-        crate::util::sys::start_writeback(&self.file, offset, len);
-    }
-}
-
-impl Write for Writeback {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.file.write(buf)?;
-        self.written += n as u64;
-        if self.written - self.started >= Self::STEP {
-            self.start(self.started, self.written - self.started);
-            self.started = self.written;
-        }
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-/// The file an export replaces, held open across the rename so that the
-/// rename does not free it: freeing a file's blocks and pages is the
-/// unlink's work when it removes the last name of a closed file (the
-/// benchmark's 38 MB: 7-9 ms, mostly waiting for the disk, as the
-/// benchmark machine's ext4 discards freed blocks at once).
-/// [`Replaced::release`] closes it on a thread of its own instead, while
-/// the export's thread writes the sidecar and frees its memory.
-pub struct Replaced(Option<std::fs::File>);
-
-impl Replaced {
-    /// Opens the regular file at `path`, if there is one (only to hold it).
-    pub fn hold(path: &std::path::Path) -> Replaced {
-        Replaced(
-            std::fs::File::open(path)
-                .ok()
-                .filter(|f| f.metadata().is_ok_and(|m| m.is_file())),
-        )
-    }
-
-    /// Closes it on another thread (here if no thread can be started).
-    pub fn release(self) {
-        if let Some(file) = self.0 {
-            let _ = std::thread::Builder::new().spawn(move || drop(file));
-        }
     }
 }
 
@@ -540,6 +403,7 @@ fn tsv_field(line: &mut Vec<u8>, parts: &[&str]) {
 mod tests {
     use super::*;
 
+    use crate::analyze::EntityType;
     use crate::search::HitEntities;
 
     #[test]
@@ -579,7 +443,12 @@ mod tests {
     }
 
     fn render(format: Format, cols: &str) -> String {
-        let mut w = RowWriter::new(Vec::new(), format, parse_columns(Some(cols)).unwrap()).unwrap();
+        let mut w = RowWriter::new(
+            Vec::new(),
+            format,
+            crate::export::columns::parse_export(Some(cols)).unwrap(),
+        )
+        .unwrap();
         w.write(&hit()).unwrap();
         String::from_utf8(w.finish().unwrap()).unwrap()
     }
@@ -606,41 +475,6 @@ mod tests {
             render(Format::Jsonl, "id,score,rank,person,source"),
             "{\"id\":\"a,1\",\"score\":1.2346,\"rank\":1,\"person\":[\"Vladimir Putin\",\"Bashar Assad\"],\"source\":null}\n"
         );
-    }
-
-    #[test]
-    fn scores_print_as_format_does() {
-        let mut specials = vec![
-            0.0f32,
-            -0.0,
-            1.0,
-            0.00005,
-            0.00015,
-            0.00025,
-            1.23455,
-            9.99995,
-            -0.00001,
-            -3.25,
-            12.8287,
-            1e-9,
-            123456.78,
-            4e7,
-            f32::MAX,
-            f32::MIN_POSITIVE,
-            f32::NAN,
-            f32::INFINITY,
-            f32::NEG_INFINITY,
-        ];
-        // Every bit pattern step of a wide sweep, halfway cases included.
-        let mut bits = 0x3000_0000u32;
-        while bits < 0x4c00_0000 {
-            specials.push(f32::from_bits(bits));
-            specials.push(-f32::from_bits(bits));
-            bits += 4093;
-        }
-        for x in specials {
-            assert_eq!(format_score(x), format!("{x:.4}"), "{x:e}");
-        }
     }
 
     /// The csv crate's writer with the settings export had before it wrote
@@ -693,7 +527,7 @@ mod tests {
                             .collect(),
                     );
                 }
-                let cols = vec!["id"; width];
+                let cols = vec![Column::Id; width];
                 let mut w = RowWriter::holding(Vec::new(), format, cols);
                 for row in &rows {
                     let cells: Vec<Cell<'_>> = row.iter().map(|s| Cell::Text(s)).collect();
@@ -711,7 +545,14 @@ mod tests {
 
     #[test]
     fn name_lists_are_quoted_as_one_field() {
-        let mut w = RowWriter::holding(Vec::new(), Format::Csv, vec!["person", "org"]);
+        let mut w = RowWriter::holding(
+            Vec::new(),
+            Format::Csv,
+            vec![
+                Column::Names(EntityType::Person),
+                Column::Names(EntityType::Org),
+            ],
+        );
         w.write_cells(&[Cell::Names(&["Smith, J.", "Say \"x\""]), Cell::Names(&[])])
             .unwrap();
         w.write_cells(&[Cell::Names(&[]), Cell::Maybe(None)])
@@ -750,9 +591,17 @@ mod tests {
                     spans: &spans,
                     plain,
                 });
-                let mut a = RowWriter::holding(Vec::new(), format, vec!["person", "id"]);
+                let mut a = RowWriter::holding(
+                    Vec::new(),
+                    format,
+                    vec![Column::Names(EntityType::Person), Column::Id],
+                );
                 a.write_cells(&[cell, Cell::Text("1")]).unwrap();
-                let mut b = RowWriter::holding(Vec::new(), format, vec!["person", "id"]);
+                let mut b = RowWriter::holding(
+                    Vec::new(),
+                    format,
+                    vec![Column::Names(EntityType::Person), Column::Id],
+                );
                 b.write_cells(&[Cell::Names(names), Cell::Text("1")])
                     .unwrap();
                 assert_eq!(
@@ -785,9 +634,9 @@ mod tests {
         ] {
             let text = crate::ingest::date::format_rfc3339(secs);
             for format in [Format::Csv, Format::Tsv, Format::Jsonl] {
-                let mut a = RowWriter::holding(Vec::new(), format, vec!["date", "id"]);
+                let mut a = RowWriter::holding(Vec::new(), format, vec![Column::Date, Column::Id]);
                 a.write_cells(&[Cell::Date(secs), Cell::Text("1")]).unwrap();
-                let mut b = RowWriter::holding(Vec::new(), format, vec!["date", "id"]);
+                let mut b = RowWriter::holding(Vec::new(), format, vec![Column::Date, Column::Id]);
                 b.write_cells(&[Cell::Text(&text), Cell::Text("1")])
                     .unwrap();
                 assert_eq!(a.into_held(), b.into_held(), "{secs} {format:?}");
@@ -809,32 +658,5 @@ mod tests {
                 "{b}"
             );
         }
-    }
-
-    #[test]
-    fn writeback_writes_every_byte_in_order() {
-        let path = std::env::temp_dir().join(format!("newsdex-writeback-{}", std::process::id()));
-        let data: Vec<u8> = (0..9_500_000u32).map(|i| (i * 7 % 251) as u8).collect();
-        let mut w = Writeback::new(std::fs::File::create(&path).unwrap());
-        for piece in data.chunks(1_234_567) {
-            w.write_all(piece).unwrap();
-        }
-        // Writeback was started after the 4th piece and after the last.
-        assert_eq!(w.started, data.len() as u64);
-        let file = w.into_inner();
-        file.sync_all().unwrap();
-        let back = std::fs::read(&path).unwrap();
-        let _ = std::fs::remove_file(&path);
-        assert!(back == data);
-    }
-
-    #[test]
-    fn unknown_columns_are_named() {
-        let e = parse_columns(Some("id,wordcount")).unwrap_err().to_string();
-        assert!(
-            e.starts_with("--fields: unknown field \"wordcount\""),
-            "{e}"
-        );
-        assert!(!parse_columns(None).unwrap().contains(&"body"));
     }
 }

@@ -1,12 +1,14 @@
-//! Rendering of a search result: hits and facet counts in, text out as a
+//! A page of search hits rendered: hits and facet counts in, text out as a
 //! table (for people), JSON, JSON lines or CSV (for programs).
 
 use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{Hit, SearchResult, day};
-use crate::export::{Format as RowFormat, RowWriter, format_score, parse_columns};
+use super::columns::parse_export;
+use super::numbers::format_score;
+use super::rows::{Format as RowFormat, RowWriter};
+use crate::search::{Hit, SearchResult, day};
 
 /// Output formats of `newsdex search`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,7 +95,7 @@ pub fn write(
             Ok(())
         }
         Format::Csv => {
-            let cols = parse_columns(None).map_err(|e| std::io::Error::other(e.to_string()))?;
+            let cols = parse_export(None).map_err(|e| std::io::Error::other(e.to_string()))?;
             let mut w = RowWriter::new(&mut *out, RowFormat::Csv, cols)?;
             for h in &result.hits {
                 w.write(h)?;
