@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod schema;
 pub mod search;
 pub mod timeline;
+pub mod train;
 pub mod util;
 
 #[cfg(test)]

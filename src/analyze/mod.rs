@@ -1,20 +1,15 @@
 //! Analysis, the second pipeline stage: an article's title and body in,
 //! entity mentions with canonical names out ([`EntityTagger::analyze`]).
 //! Search tokenisation (stemming, folding) is declared in the schema and
-//! run by tantivy, with a memoised English stemmer ([`stem`]); this module
-//! holds the entity side: news tokeniser
-//! ([`tokenize`]), tagger ([`ner`], [`model`], [`lexicon`]), training and
-//! evaluation ([`train`]), clustering ([`clusters`]) and canonical names
-//! ([`canon`]).
+//! built there ([`crate::schema`]); this module holds the entity side: news tokeniser ([`tokenize`]), tagger ([`ner`],
+//! [`model`], [`lexicon`]) and canonical names ([`canon`]). Training is
+//! offline, in [`crate::train`].
 
 pub mod canon;
-pub mod clusters;
 pub mod lexicon;
 pub mod model;
 pub mod ner;
-pub mod stem;
 pub mod tokenize;
-pub mod train;
 
 use std::sync::Arc;
 
@@ -196,7 +191,7 @@ impl EntityTagger {
         }
         let doc = Doc::new(words, starts.into_iter());
         let (labels, infos) = self.model.tag_with_infos(&doc);
-        let mut spans = train::sentence_spans(&labels, &doc.sentences);
+        let mut spans = ner::sentence_spans(&labels, &doc.sentences);
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.

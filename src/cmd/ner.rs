@@ -11,15 +11,16 @@ use anyhow::Context;
 use serde_json::json;
 
 use crate::analyze::canon::Aliases;
-use crate::analyze::clusters::Counter;
 use crate::analyze::lexicon::Lexicon;
 use crate::analyze::model::Model;
+use crate::analyze::ner::sentence_spans;
 use crate::analyze::ner::{Weights, is_caps_sentence};
-use crate::analyze::train::{self, TrainConfig, iob2_tags, read_conll, sentence_spans};
 use crate::analyze::{EntityTagger, EntityType, Part, tokenize};
 use crate::cli::{NerCommand, NerEvalArgs, NerLexiconArgs, NerTagArgs, NerTrainArgs};
 use crate::error::{Error, ExitCode};
 use crate::ingest::{self, FieldMap, Format, Input, Limits};
+use crate::train::clusters::Counter;
+use crate::train::{self, TrainConfig, iob2_tags, read_conll};
 
 pub fn run(c: NerCommand) -> anyhow::Result<ExitCode> {
     match c {

@@ -157,6 +157,22 @@ pub fn spans(labels: &[Label]) -> Vec<Span> {
     out
 }
 
+/// Spans read sentence by sentence (a span never crosses a sentence).
+pub fn sentence_spans(labels: &[Label], sentences: &[usize]) -> Vec<Span> {
+    let mut out = Vec::new();
+    for s in 0..sentences.len().saturating_sub(1) {
+        let (a, b) = (sentences[s], sentences[s + 1]);
+        for sp in spans(&labels[a..b]) {
+            out.push(Span {
+                start: sp.start + a,
+                end: sp.end + a,
+                kind: sp.kind,
+            });
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

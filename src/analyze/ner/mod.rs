@@ -29,7 +29,9 @@ pub use decode::{
 };
 pub use features::{DocHistory, History, dynamic_features, static_features};
 pub use hash::hash_str;
-pub use labels::{Label, NLABELS, O, Pos, Span, allowed, label, label_name, may_end, spans, split};
+pub use labels::{
+    Label, NLABELS, O, Pos, Span, allowed, label, label_name, may_end, sentence_spans, spans, split,
+};
 pub use stack::{Agg, agg_features, aggregate, rereads};
 pub(crate) use token::is_mixed_case;
 pub use token::{TokenInfo, Written, is_caps_sentence, lower_key};

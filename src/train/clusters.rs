@@ -8,7 +8,8 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::lexicon::{CasingCounts, Lexicon, casing_table};
+use super::casing::{CasingCounts, casing_table};
+use crate::analyze::lexicon::Lexicon;
 
 /// Collects word and bigram counts, and casing, from token streams.
 #[derive(Default)]

@@ -8,15 +8,16 @@ use tantivy::schema::{
     DateOptions, DateTimePrecision, Field, IndexRecordOption, NumericOptions, STORED, Schema,
     TextFieldIndexing, TextOptions,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
-    TokenizerManager,
-};
+use tantivy::tokenizer::{TextAnalyzer, TokenizerManager};
 
 use crate::error::{Error, Result};
 
+mod analyzer;
+mod stem;
+mod words;
+
 /// The schema declaration, as committed in `schema/newsdex.toml`.
-pub const SCHEMA_TOML: &str = include_str!("../schema/newsdex.toml");
+pub const SCHEMA_TOML: &str = include_str!("../../schema/newsdex.toml");
 
 /// A parsed schema declaration.
 #[derive(Debug, Deserialize)]
@@ -151,8 +152,8 @@ impl SchemaDecl {
                     // FacetReader reads) and stored, without the inverted
                     // index a tantivy facet field always has: nothing
                     // searches facet terms (filters use the keyword fields),
-                    // and those terms, two per entity with the parent, were
-                    // ~4% of indexing with entities (BENCHMARKS.md, session 11).
+                    // and those terms, two per entity with the parent, are a
+                    // measurable part of indexing with entities.
                     let mut opts = TextOptions::default().set_fast("raw");
                     if f.stored {
                         opts = opts.set_stored();
@@ -170,7 +171,7 @@ impl SchemaDecl {
     /// Registers every declared analyzer with an index's tokenizer manager.
     pub fn register_analyzers(&self, manager: &TokenizerManager) -> Result<()> {
         for (name, decl) in &self.analyzers {
-            manager.register(name, build_analyzer(name, decl)?);
+            manager.register(name, analyzer::build(name, decl, None)?);
         }
         Ok(())
     }
@@ -190,88 +191,13 @@ impl SchemaDecl {
             .analyzers
             .get(name)
             .ok_or_else(|| Error::Schema(format!("analyzer {name} is not declared")))?;
-        let stemmer = crate::analyze::stem::CachedStemmer::for_terms(terms);
-        build_analyzer_with(name, decl, stemmer)
+        analyzer::build(name, decl, Some(&mut terms.into_iter()))
     }
 
     /// The declaration of field `name`.
     pub fn field(&self, name: &str) -> Option<&FieldDecl> {
         self.fields.iter().find(|f| f.name == name)
     }
-}
-
-/// Builds a tantivy analyzer from its declaration.
-fn build_analyzer(name: &str, decl: &AnalyzerDecl) -> Result<TextAnalyzer> {
-    build_analyzer_with(name, decl, crate::analyze::stem::CachedStemmer::EVERY_WORD)
-}
-
-/// [`build_analyzer`] with `stemmer` as its `stem_en` filter (for snippets,
-/// one that stems only the tokens that could match a query term).
-fn build_analyzer_with(
-    name: &str,
-    decl: &AnalyzerDecl,
-    stemmer: crate::analyze::stem::CachedStemmer,
-) -> Result<TextAnalyzer> {
-    let bad = |what: &str| Error::Schema(format!("analyzer {name}: unknown {what}"));
-    if let Some(limit) = whole_text_en(decl)
-        && stemmer.stems_every_word()
-    {
-        // The chain as one tokenizer (the same tokens): indexing with
-        // entities ~4% fewer instructions (callgrind), ~6% less time.
-        return Ok(TextAnalyzer::from(crate::analyze::stem::WordStems::new(
-            limit,
-        )));
-    }
-    let mut builder = match decl.tokenizer.as_str() {
-        "simple" => TextAnalyzer::builder(SimpleTokenizer::default()).dynamic(),
-        "raw" => TextAnalyzer::builder(RawTokenizer::default()).dynamic(),
-        other => return Err(bad(&format!("tokenizer {other}"))),
-    };
-    let mut filters = decl.filters.iter().map(String::as_str).peekable();
-    while let Some(filter) = filters.next() {
-        if filter == "lowercase" && filters.next_if_eq(&"ascii_folding").is_some() {
-            if filters.next_if_eq(&"stem_en").is_some() {
-                // The three as one filter: the same tokens, a third of the
-                // dynamic calls.
-                builder = builder.filter_dynamic(crate::analyze::stem::LowerFoldStem(stemmer));
-            } else {
-                builder = builder
-                    .filter_dynamic(LowerCaser)
-                    .filter_dynamic(AsciiFoldingFilter);
-            }
-            continue;
-        }
-        builder = match filter.split_once(':') {
-            Some(("remove_long", n)) => {
-                let n: usize = n.parse().map_err(|_| bad(&format!("filter {filter}")))?;
-                builder.filter_dynamic(RemoveLongFilter::limit(n))
-            }
-            None if filter == "lowercase" => builder.filter_dynamic(LowerCaser),
-            None if filter == "ascii_folding" => builder.filter_dynamic(AsciiFoldingFilter),
-            None if filter == "stem_en" => builder.filter_dynamic(stemmer),
-            _ => return Err(bad(&format!("filter {filter}"))),
-        };
-    }
-    Ok(builder.build())
-}
-
-/// For an analyzer that is `simple` words, optionally `remove_long:N`,
-/// then `lowercase`, `ascii_folding` and `stem_en`, the length limit
-/// (`usize::MAX` without `remove_long`): what [`WordStems`] does alone.
-///
-/// [`WordStems`]: crate::analyze::stem::WordStems
-fn whole_text_en(decl: &AnalyzerDecl) -> Option<usize> {
-    if decl.tokenizer != "simple" {
-        return None;
-    }
-    let filters: Vec<&str> = decl.filters.iter().map(String::as_str).collect();
-    let (limit, rest) = match filters.split_first() {
-        Some((first, rest)) if first.starts_with("remove_long:") => {
-            (first["remove_long:".len()..].parse().ok()?, rest)
-        }
-        _ => (usize::MAX, &filters[..]),
-    };
-    (rest == ["lowercase", "ascii_folding", "stem_en"]).then_some(limit)
 }
 
 /// Whether `field` is a tantivy facet field, as schema versions 1 and 2 keep
@@ -347,29 +273,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_text_en_chain_is_told_from_others() {
-        let decl = |tokenizer: &str, filters: &[&str]| AnalyzerDecl {
-            tokenizer: tokenizer.into(),
-            filters: filters.iter().map(|f| f.to_string()).collect(),
-        };
-        let chain = ["lowercase", "ascii_folding", "stem_en"];
-        let long = ["remove_long:40", "lowercase", "ascii_folding", "stem_en"];
-        assert_eq!(whole_text_en(&decl("simple", &long)), Some(40));
-        assert_eq!(whole_text_en(&decl("simple", &chain)), Some(usize::MAX));
-        assert_eq!(whole_text_en(&decl("raw", &long)), None);
-        assert_eq!(whole_text_en(&decl("simple", &chain[..2])), None);
-        assert_eq!(
-            whole_text_en(&decl(
-                "simple",
-                &["lowercase", "remove_long:40", "ascii_folding", "stem_en"]
-            )),
-            None
-        );
-        let embedded = SchemaDecl::embedded();
-        assert_eq!(whole_text_en(&embedded.analyzers["text_en"]), Some(40));
-    }
-
-    #[test]
     fn embedded_schema_parses_and_builds() {
         let decl: SchemaDecl = toml::from_str(SCHEMA_TOML).unwrap();
         assert!(decl.version >= 1);
@@ -380,27 +283,5 @@ mod tests {
         for f in &decl.fields {
             assert!(!f.doc.is_empty(), "field {} has no doc", f.name);
         }
-    }
-
-    #[test]
-    fn text_analyzer_folds_and_stems() {
-        let decl = SchemaDecl::embedded();
-        let mut a = build_analyzer("text_en", &decl.analyzers["text_en"]).unwrap();
-        let mut stream = a.token_stream("Élections RUNNING Putin's");
-        let mut out = Vec::new();
-        while let Some(t) = stream.next() {
-            out.push(t.text.clone());
-        }
-        assert_eq!(out, ["elect", "run", "putin", "s"]);
-    }
-
-    #[test]
-    fn name_analyzer_keeps_one_token() {
-        let decl = SchemaDecl::embedded();
-        let mut a = build_analyzer("name", &decl.analyzers["name"]).unwrap();
-        let mut stream = a.token_stream("Recep Tayyip Erdoğan");
-        let t = stream.next().unwrap().text.clone();
-        assert_eq!(t, "recep tayyip erdogan");
-        assert!(stream.next().is_none());
     }
 }

@@ -1,0 +1,181 @@
+//! Training and evaluation of the entity tagger, offline: CoNLL-2003 text
+//! in, a [`Model`] or conlleval-style scores out; and the [`Lexicon`]'s
+//! word clusters and casing statistics from unlabelled news. Nothing here
+//! runs at tag time.
+
+pub mod casing;
+pub mod clusters;
+pub mod conll;
+pub mod eval;
+mod perceptron;
+
+pub use conll::{ConllDoc, ConllToken, iob_chunks, iob2_tags, parse_conll, read_conll};
+pub use eval::{Counts, Scores, evaluate};
+pub use perceptron::TrainConfig;
+
+use crate::analyze::lexicon::Lexicon;
+use crate::analyze::model::Model;
+use crate::analyze::ner::{Label, TokenInfo, Weights, aggregate, decode};
+use conll::gold_labels;
+use perceptron::{Prepared, train_pass};
+
+/// Folds for the first pass's held-out predictions on training data.
+const FOLDS: usize = 5;
+
+/// Trains a model; `report` receives a line per epoch. First pass: the epoch
+/// with the best dev F1 is kept. Second (stacked) pass: trained on first-pass
+/// labels of the training data predicted by models that did not see them
+/// (5-fold jackknife), so it learns how far to trust them.
+pub fn train(
+    train_docs: &[ConllDoc],
+    dev_docs: &[ConllDoc],
+    lexicon: Lexicon,
+    config: &TrainConfig,
+    report: &mut dyn FnMut(&str),
+) -> Model {
+    let mut prepared: Vec<Prepared> = train_docs
+        .iter()
+        .filter(|d| !d.sentences.is_empty())
+        .map(|d| {
+            let doc = d.doc();
+            Prepared {
+                infos: doc.infos(&lexicon),
+                sentences: doc.sentences.clone(),
+                gold: gold_labels(d),
+                agg: None,
+            }
+        })
+        .collect();
+    let dev = Dev::new(dev_docs, &lexicon);
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let (w1, e1) = train_pass(
+        &all,
+        config,
+        config.epochs,
+        Some(&mut |w: &Weights| dev.score(w, None)),
+        report,
+        "pass 1",
+    );
+    let f1_first = dev.score(&w1, None).total.f1();
+    let held_out = held_out_labels(&prepared, config, e1, report);
+    for (p, labels) in prepared.iter_mut().zip(&held_out) {
+        p.agg = Some(aggregate(&p.infos, &p.sentences, labels));
+    }
+    let all: Vec<&Prepared> = prepared.iter().collect();
+    let (w2, e2) = train_pass(
+        &all,
+        config,
+        config.epochs,
+        Some(&mut |w: &Weights| dev.score(&w1, Some(w))),
+        report,
+        "pass 2",
+    );
+    let f1 = dev.score(&w1, Some(&w2)).total.f1();
+    // Keep the second pass only if it helps on dev.
+    let (weights2, f1) = if f1 > f1_first {
+        (Some(w2), f1)
+    } else {
+        (None, f1_first)
+    };
+    let info = serde_json::json!({
+        "trained_on": "CoNLL-2003 English train",
+        "dev_f1": (f1 * 10000.0).round() / 10000.0,
+        "dev_f1_first_pass": (f1_first * 10000.0).round() / 10000.0,
+        "best_epochs": [e1, e2],
+        "epochs": config.epochs,
+        "seed": config.seed,
+        "dropout": config.dropout,
+        "features": [w1.len(), weights2.as_ref().map_or(0, Weights::len)],
+        "clusters": lexicon.clusters.len(),
+        "casing_words": lexicon.casing.len(),
+        "gazetteer_names": lexicon.gazetteer.len(),
+    })
+    .to_string();
+    let model = Model {
+        weights: w1,
+        weights2,
+        lexicon,
+        version: String::new(),
+        info,
+        cache: Default::default(),
+    };
+    // The version is the hash of the bytes, as when loaded.
+    let bytes = model.to_bytes();
+    Model::from_bytes(&bytes).unwrap_or(model)
+}
+
+/// The dev documents with their token infos worked out once, for scoring
+/// every epoch.
+struct Dev<'a> {
+    docs: Vec<(Vec<TokenInfo>, Vec<usize>, &'a ConllDoc)>,
+}
+
+impl<'a> Dev<'a> {
+    fn new(docs: &'a [ConllDoc], lexicon: &Lexicon) -> Dev<'a> {
+        let docs = docs
+            .iter()
+            .map(|d| {
+                let doc = d.doc();
+                (doc.infos(lexicon), doc.sentences.clone(), d)
+            })
+            .collect();
+        Dev { docs }
+    }
+
+    fn score(&self, w1: &Weights, w2: Option<&Weights>) -> Scores {
+        let mut scores = Scores::default();
+        for (infos, sentences, d) in &self.docs {
+            scores.add_doc(w1, w2, infos, sentences, d);
+        }
+        scores
+    }
+}
+
+/// First-pass labels of every training document, each from a model trained
+/// for `epochs` on the other folds.
+fn held_out_labels(
+    prepared: &[Prepared],
+    config: &TrainConfig,
+    epochs: usize,
+    report: &mut dyn FnMut(&str),
+) -> Vec<Vec<Label>> {
+    let mut held_out: Vec<Vec<Label>> = vec![Vec::new(); prepared.len()];
+    for k in 0..FOLDS {
+        let rest: Vec<&Prepared> = prepared
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| i % FOLDS != k)
+            .map(|(_, p)| p)
+            .collect();
+        let (wk, _) = train_pass(&rest, config, epochs, None, &mut |_| {}, "fold");
+        for (i, p) in prepared.iter().enumerate().filter(|(i, _)| i % FOLDS == k) {
+            held_out[i] = decode(&mut &wk, &p.infos, &p.sentences, None);
+        }
+        report(&format!(
+            "pass 1 fold {}/{FOLDS} trained for held-out labels",
+            k + 1
+        ));
+    }
+    held_out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use conll::tests::SAMPLE;
+
+    #[test]
+    fn training_learns_a_toy_corpus_reproducibly() {
+        let docs = parse_conll(SAMPLE.as_bytes()).unwrap();
+        let config = TrainConfig {
+            epochs: 5,
+            seed: 3,
+            dropout: 0.0,
+        };
+        let m1 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});
+        let m2 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});
+        assert_eq!(m1.to_bytes(), m2.to_bytes());
+        let scores = evaluate(&m1, &docs);
+        assert_eq!(scores.total.f1(), 1.0);
+    }
+}
