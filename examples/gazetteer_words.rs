@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     };
     let mut model = Model::from_bytes(&std::fs::read(model_path)?)?;
     let mut names = Lexicon::default();
-    let n = newsdex::cmd::ner::load_gazetteers(std::path::Path::new(gazetteers), &mut names)?;
+    let n = newsdex::train::load_gazetteers(std::path::Path::new(gazetteers), &mut names)?;
     anyhow::ensure!(
         names.gazetteer == model.lexicon.gazetteer
             && names.gazetteer_max == model.lexicon.gazetteer_max,

@@ -8,16 +8,15 @@
 //! outcome to an exit code.
 
 pub mod analyze;
+pub mod answers;
 pub mod cli;
 pub mod cmd;
-pub mod cooccur;
 pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod schema;
 pub mod search;
-pub mod timeline;
 pub mod train;
 pub mod util;
 

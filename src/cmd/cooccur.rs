@@ -4,8 +4,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::answers::cooccur::{CooccurConfig, cooccur};
 use crate::cli::CooccurArgs;
-use crate::cooccur::{CooccurConfig, cooccur};
 use crate::error::ExitCode;
 use crate::index::NewsIndex;
 
@@ -29,67 +29,8 @@ pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &result)?;
             writeln!(out)?;
         }
-        "csv" => {
-            let mut w = csv::Writer::from_writer(&mut out);
-            w.write_record([
-                "type_a", "a", "type_b", "b", "joint", "count_a", "count_b", "lift", "pmi",
-            ])?;
-            for p in &result.pairs {
-                w.write_record([
-                    p.a.kind.name().to_string(),
-                    p.a.name.clone(),
-                    p.b.kind.name().to_string(),
-                    p.b.name.clone(),
-                    p.joint.to_string(),
-                    p.count_a.to_string(),
-                    p.count_b.to_string(),
-                    format!("{:.4}", p.lift),
-                    format!("{:.4}", p.pmi),
-                ])?;
-            }
-            w.flush()?;
-        }
-        _ => {
-            let label = |e: &crate::cooccur::Entity| format!("{} ({})", e.name, e.kind.name());
-            let wa = result
-                .pairs
-                .iter()
-                .map(|p| label(&p.a).chars().count())
-                .max()
-                .unwrap_or(1)
-                .max(8);
-            let wb = result
-                .pairs
-                .iter()
-                .map(|p| label(&p.b).chars().count())
-                .max()
-                .unwrap_or(1)
-                .max(8);
-            writeln!(
-                out,
-                "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8}  {:>6}",
-                "entity a", "entity b", "joint", "a", "b", "lift", "pmi"
-            )?;
-            for p in &result.pairs {
-                writeln!(
-                    out,
-                    "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8.2}  {:>6.2}",
-                    label(&p.a),
-                    label(&p.b),
-                    p.joint,
-                    p.count_a,
-                    p.count_b,
-                    p.lift,
-                    p.pmi
-                )?;
-            }
-            writeln!(
-                out,
-                "{} pairs shown, counted over {} articles",
-                result.pairs.len(),
-                result.articles
-            )?;
-        }
+        "csv" => result.write_csv(&mut out)?,
+        _ => result.write_table(&mut out)?,
     }
     out.flush()?;
     Ok(if result.pairs.is_empty() {

@@ -11,7 +11,7 @@ use crate::analyze::canon::Aliases;
 use crate::analyze::model::Model;
 use crate::cli::IndexArgs;
 use crate::error::{Error, ExitCode};
-use crate::index::{IndexConfig, IndexSummary, run as run_index};
+use crate::index::{IndexConfig, run as run_index};
 use crate::ingest::{FieldMap, Limits};
 
 pub fn run(dir: &Path, a: IndexArgs) -> anyhow::Result<ExitCode> {
@@ -60,45 +60,11 @@ pub fn run(dir: &Path, a: IndexArgs) -> anyhow::Result<ExitCode> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
-        print_summary(dir, &summary);
+        eprint!("{}", summary.report(dir));
     }
     Ok(if summary.rejected > 0 || summary.file_errors > 0 {
         ExitCode::SomeRejected
     } else {
         ExitCode::Success
     })
-}
-
-fn print_summary(dir: &Path, s: &IndexSummary) {
-    let mb = s.bytes as f64 / 1e6;
-    eprintln!(
-        "newsdex: indexed {} of {} records into {} ({} articles in the index)",
-        s.indexed(),
-        s.read,
-        dir.display(),
-        s.articles_in_index
-    );
-    eprintln!(
-        "  read {}, new {}, replaced {}, unchanged {}, rejected {}, warnings {}, ids derived {}",
-        s.read, s.new, s.replaced, s.unchanged, s.rejected, s.warnings, s.ids_derived
-    );
-    if s.entities.values().any(|n| *n > 0) {
-        let e: Vec<String> = s.entities.iter().map(|(k, v)| format!("{k} {v}")).collect();
-        eprintln!("  entity mentions: {}", e.join(", "));
-    }
-    let mut files = format!("  {} files", s.files);
-    if s.skipped_files > 0 {
-        files.push_str(&format!(" ({} of other types skipped)", s.skipped_files));
-    }
-    if s.file_errors > 0 {
-        files.push_str(&format!(", {} unreadable or cut short", s.file_errors));
-    }
-    eprintln!(
-        "{files}, {mb:.1} MB in {:.2} s ({:.1} MB/s)",
-        s.seconds,
-        mb / s.seconds.max(1e-9)
-    );
-    if let Some(r) = &s.rejects_file {
-        eprintln!("  rejected records written to {}", r.display());
-    }
 }

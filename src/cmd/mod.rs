@@ -13,12 +13,14 @@ pub mod similar;
 pub mod stats;
 pub mod timeline;
 
-use std::io::IsTerminal;
+mod args;
+mod request;
 
-use crate::cli::{Cli, Command, QueryArgs};
-use crate::error::{Error, ExitCode, Result};
-use crate::search::query::date_period;
-use crate::search::{Filters, Request, Sort};
+pub use args::{check_format, color, entity_types, width};
+pub use request::request;
+
+use crate::cli::{Cli, Command};
+use crate::error::ExitCode;
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -34,105 +36,4 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Similar(a) => similar::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
     }
-}
-
-/// Builds a search request from the query flags.
-pub fn request(a: &QueryArgs) -> Result<Request> {
-    let period = |flag: &str, s: &str| {
-        date_period(s.trim()).ok_or_else(|| {
-            Error::Usage(format!(
-                "{flag}: {s:?} is not a day, month or year (2020-03-06, 2020-03, 2020)"
-            ))
-        })
-    };
-    let since = a
-        .since
-        .as_deref()
-        .map(|s| period("--since", s))
-        .transpose()?
-        .map(|p| p.0);
-    let until = a
-        .until
-        .as_deref()
-        .map(|s| period("--until", s))
-        .transpose()?
-        .map(|p| p.1);
-    let query = a.query.clone().filter(|q| !q.trim().is_empty());
-    let sort = match &a.sort {
-        Some(s) => Sort::parse(s)?,
-        None if query.is_none() => Sort::DateDesc,
-        None => Sort::Relevance,
-    };
-    let recency = a
-        .recency
-        .as_deref()
-        .map(crate::search::parse_half_life)
-        .transpose()?;
-    Ok(Request {
-        recency,
-        query,
-        any: a.any,
-        filters: Filters {
-            person: a.person.clone(),
-            org: a.org.clone(),
-            location: a.location.clone(),
-            misc: a.misc.clone(),
-            source: a.source.clone(),
-            since,
-            until,
-        },
-        sort,
-    })
-}
-
-/// Checks `--format` against the values a command accepts.
-pub fn check_format(format: &str, allowed: &[&str]) -> Result<()> {
-    if allowed.contains(&format) {
-        return Ok(());
-    }
-    let (last, rest) = allowed.split_last().unwrap_or((&"", &[]));
-    let list = if rest.is_empty() {
-        last.to_string()
-    } else {
-        format!("{} or {last}", rest.join(", "))
-    };
-    Err(Error::Usage(format!(
-        "--format: expected {list}, got {format:?}"
-    )))
-}
-
-/// Parses `--type person,org`.
-pub fn entity_types(spec: &str) -> Result<Vec<crate::analyze::EntityType>> {
-    spec.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(|s| {
-            crate::analyze::EntityType::from_name(s).ok_or_else(|| {
-                Error::Usage(format!(
-                    "--type: unknown type {s:?}; types are person, org, location, misc"
-                ))
-            })
-        })
-        .collect()
-}
-
-/// Whether to colour output: `always`, `never`, or `auto` (a terminal, and
-/// NO_COLOR unset).
-pub fn color(choice: &str) -> Result<bool> {
-    match choice {
-        "always" => Ok(true),
-        "never" => Ok(false),
-        "auto" => Ok(std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()),
-        other => Err(Error::Usage(format!(
-            "--color: expected auto, always or never, got {other:?}"
-        ))),
-    }
-}
-
-/// Terminal width for tables (COLUMNS, else 100).
-pub fn width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100)
 }

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use super::search::Shown;
+use crate::answers::similar::similar_query;
 use crate::cli::SimilarArgs;
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
-use crate::search::{Compiled, search, similar_query};
+use crate::search::{Compiled, search};
 
 pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
     let shown = Shown::new(&a.page)?;

@@ -10,7 +10,7 @@ mod open;
 mod pipeline;
 mod writer;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -69,6 +69,46 @@ impl IndexSummary {
     /// Records indexed (new, replaced or unchanged).
     pub fn indexed(&self) -> u64 {
         self.new + self.replaced + self.unchanged
+    }
+
+    /// The summary as `newsdex index` prints it, a few lines.
+    pub fn report(&self, dir: &Path) -> String {
+        let mut out = format!(
+            "newsdex: indexed {} of {} records into {} ({} articles in the index)\n",
+            self.indexed(),
+            self.read,
+            dir.display(),
+            self.articles_in_index
+        );
+        out.push_str(&format!(
+            "  read {}, new {}, replaced {}, unchanged {}, rejected {}, warnings {}, ids derived {}\n",
+            self.read, self.new, self.replaced, self.unchanged, self.rejected, self.warnings, self.ids_derived
+        ));
+        if self.entities.values().any(|n| *n > 0) {
+            let e: Vec<String> = self
+                .entities
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect();
+            out.push_str(&format!("  entity mentions: {}\n", e.join(", ")));
+        }
+        let mut files = format!("  {} files", self.files);
+        if self.skipped_files > 0 {
+            files.push_str(&format!(" ({} of other types skipped)", self.skipped_files));
+        }
+        if self.file_errors > 0 {
+            files.push_str(&format!(", {} unreadable or cut short", self.file_errors));
+        }
+        let mb = self.bytes as f64 / 1e6;
+        out.push_str(&format!(
+            "{files}, {mb:.1} MB in {:.2} s ({:.1} MB/s)\n",
+            self.seconds,
+            mb / self.seconds.max(1e-9)
+        ));
+        if let Some(r) = &self.rejects_file {
+            out.push_str(&format!("  rejected records written to {}\n", r.display()));
+        }
+        out
     }
 }
 

@@ -11,7 +11,6 @@ pub mod hits;
 pub mod order;
 pub mod query;
 pub mod request;
-pub mod similar;
 pub mod snippet;
 pub mod tally;
 
@@ -21,7 +20,6 @@ pub use facet_names::{FacetNames, facet_names, facet_reader};
 pub use hits::{Hit, HitEntities, HitReader, day, stored_str};
 pub use order::order;
 pub use request::{Compiled, Filters, Request, Sort, apply_recency, parse_half_life};
-pub use similar::similar_query;
 pub use tally::{FacetTally, Tally, top_facets};
 
 use tantivy::Searcher;

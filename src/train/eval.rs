@@ -99,6 +99,57 @@ impl Scores {
     }
 }
 
+impl Scores {
+    /// The scores as JSON: the file, the model, micro and per-type counts.
+    pub fn to_json(&self, file: &str, model: &str) -> serde_json::Value {
+        let r4 = |x: f64| (x * 1e4).round() / 1e4;
+        let counts = |c: &Counts| serde_json::json!({"precision": r4(c.precision()), "recall": r4(c.recall()), "f1": r4(c.f1()), "gold": c.gold, "predicted": c.predicted, "correct": c.correct});
+        let types: serde_json::Map<String, serde_json::Value> = self
+            .per_type
+            .iter()
+            .map(|(t, c)| (t.clone(), counts(c)))
+            .collect();
+        serde_json::json!({
+            "file": file,
+            "model": model,
+            "tokens": self.tokens,
+            "micro": counts(&self.total),
+            "types": types,
+        })
+    }
+
+    /// The scores as conlleval prints them: a summary line, then a line per
+    /// type and the micro average.
+    pub fn write_table(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let c = self.total;
+        writeln!(
+            out,
+            "processed {} tokens with {} phrases; found: {} phrases; correct: {}.",
+            self.tokens, c.gold, c.predicted, c.correct
+        )?;
+        writeln!(
+            out,
+            "{:<6} {:>9} {:>7} {:>7} {:>6} {:>9} {:>7}",
+            "type", "precision", "recall", "F1", "gold", "predicted", "correct"
+        )?;
+        let per_type = self.per_type.iter().map(|(t, c)| (t.as_str(), c));
+        for (t, c) in per_type.chain([("micro", &c)]) {
+            writeln!(
+                out,
+                "{:<6} {:>9.4} {:>7.4} {:>7.4} {:>6} {:>9} {:>7}",
+                t,
+                c.precision(),
+                c.recall(),
+                c.f1(),
+                c.gold,
+                c.predicted,
+                c.correct
+            )?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,11 +6,14 @@
 pub mod casing;
 pub mod clusters;
 pub mod conll;
+pub mod corpus;
 pub mod eval;
+pub mod gazetteers;
 mod perceptron;
 
 pub use conll::{ConllDoc, ConllToken, iob_chunks, iob2_tags, parse_conll, read_conll};
 pub use eval::{Counts, Scores, evaluate};
+pub use gazetteers::load_gazetteers;
 pub use perceptron::TrainConfig;
 
 use crate::analyze::lexicon::Lexicon;

@@ -11,9 +11,9 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption, TantivyDocument, Term, Value};
 use tantivy::{Score, Searcher};
 
-use super::AllHits;
 use crate::error::Result;
 use crate::index::NewsIndex;
+use crate::search::AllHits;
 
 /// Terms in the query.
 const MAX_TERMS: usize = 30;

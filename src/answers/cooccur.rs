@@ -163,79 +163,41 @@ pub fn cooccur(
     hits: &[DocAddress],
     config: &CooccurConfig,
 ) -> Result<Cooccurrence> {
-    let mut ids: HashMap<Entity, u32> = HashMap::new();
-    let mut entities: Vec<Entity> = Vec::new();
-    let mut counts: Vec<u64> = Vec::new();
-    // Each hit's entities, one after the other (`offsets` marks the starts).
-    let mut flat: Vec<u32> = Vec::new();
-    let mut offsets: Vec<usize> = vec![0];
+    let read = HitEntities::read(searcher, hits, &config.types)?;
     let anchor = config.with.as_deref().map(fold);
-    // Hits grouped by segment, so each segment's column is read once.
-    let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); searcher.segment_readers().len()];
-    for h in hits {
-        by_segment[h.segment_ord as usize].push(h.doc_id);
-    }
-    let mut doc_entities: Vec<u32> = Vec::new();
-    for (ord, docs) in by_segment.iter().enumerate() {
-        if docs.is_empty() {
-            continue;
-        }
-        let reader = crate::search::facet_reader(searcher.segment_reader(ord as u32))?;
-        let table = entity_table(&reader, &config.types, &mut |e| {
-            *ids.entry(e.clone()).or_insert_with(|| {
-                entities.push(e);
-                counts.push(0);
-                (entities.len() - 1) as u32
-            })
-        })?;
-        for &doc in docs {
-            doc_entities.clear();
-            for f in reader.facet_ords(doc) {
-                match table.get(f as usize) {
-                    Some(&id) if id != u32::MAX => doc_entities.push(id),
-                    _ => {}
-                }
-            }
-            doc_entities.sort_unstable();
-            doc_entities.dedup();
-            for &a in &doc_entities {
-                counts[a as usize] += 1;
-            }
-            flat.extend_from_slice(&doc_entities);
-            offsets.push(flat.len());
-        }
-    }
-    let n = hits.len() as u64;
     let is_anchor = |e: &Entity| anchor.as_deref().is_none_or(|a| fold(&e.name) == a);
-    let anchored: Vec<bool> = entities
+    let anchored: Vec<bool> = read
+        .entities
         .iter()
         .map(|e| anchor.is_some() && is_anchor(e))
         .collect();
     let joint = top_pairs(
-        &flat,
-        &offsets,
-        &counts,
+        &read.flat,
+        &read.offsets,
+        &read.counts,
         anchor.is_some().then_some(&anchored[..]),
         config.top,
         config.min_joint,
     );
+    let n = hits.len() as u64;
+    let (entities, counts) = (&read.entities, &read.counts);
     let mut pairs: Vec<Pair> = joint
         .into_iter()
         .filter_map(|(key, j)| {
-            let (a, b) = ((key >> 32) as u32, key as u32);
-            let (ea, eb) = (&entities[a as usize], &entities[b as usize]);
+            let (a, b) = ((key >> 32) as usize, key as u32 as usize);
+            let (ea, eb) = (&entities[a], &entities[b]);
             // The anchor, when given, is always side a.
             let (ea, eb, ca, cb) = if anchor.is_none() {
                 // Without an anchor, the pair is written in name order.
                 if ea <= eb {
-                    (ea, eb, counts[a as usize], counts[b as usize])
+                    (ea, eb, counts[a], counts[b])
                 } else {
-                    (eb, ea, counts[b as usize], counts[a as usize])
+                    (eb, ea, counts[b], counts[a])
                 }
             } else if is_anchor(ea) {
-                (ea, eb, counts[a as usize], counts[b as usize])
+                (ea, eb, counts[a], counts[b])
             } else if is_anchor(eb) {
-                (eb, ea, counts[b as usize], counts[a as usize])
+                (eb, ea, counts[b], counts[a])
             } else {
                 return None;
             };
@@ -258,6 +220,128 @@ pub fn cooccur(
     });
     pairs.truncate(config.top);
     Ok(Cooccurrence { articles: n, pairs })
+}
+
+/// The entities of each hit, as ids: `flat[offsets[d]..offsets[d + 1]]`
+/// are hit d's (sorted, distinct), `counts` each entity's number of hits.
+struct HitEntities {
+    entities: Vec<Entity>,
+    counts: Vec<u64>,
+    flat: Vec<u32>,
+    offsets: Vec<usize>,
+}
+
+impl HitEntities {
+    fn read(searcher: &Searcher, hits: &[DocAddress], types: &[EntityType]) -> Result<Self> {
+        let mut ids: HashMap<Entity, u32> = HashMap::new();
+        let mut read = HitEntities {
+            entities: Vec::new(),
+            counts: Vec::new(),
+            flat: Vec::new(),
+            offsets: vec![0],
+        };
+        // Hits grouped by segment, so each segment's column is read once.
+        let mut by_segment: Vec<Vec<u32>> = vec![Vec::new(); searcher.segment_readers().len()];
+        for h in hits {
+            by_segment[h.segment_ord as usize].push(h.doc_id);
+        }
+        let mut doc_entities: Vec<u32> = Vec::new();
+        for (ord, docs) in by_segment.iter().enumerate() {
+            if docs.is_empty() {
+                continue;
+            }
+            let reader = crate::search::facet_reader(searcher.segment_reader(ord as u32))?;
+            let (entities, counts) = (&mut read.entities, &mut read.counts);
+            let table = entity_table(&reader, types, &mut |e| {
+                *ids.entry(e.clone()).or_insert_with(|| {
+                    entities.push(e);
+                    counts.push(0);
+                    (entities.len() - 1) as u32
+                })
+            })?;
+            for &doc in docs {
+                doc_entities.clear();
+                for f in reader.facet_ords(doc) {
+                    match table.get(f as usize) {
+                        Some(&id) if id != u32::MAX => doc_entities.push(id),
+                        _ => {}
+                    }
+                }
+                doc_entities.sort_unstable();
+                doc_entities.dedup();
+                for &a in &doc_entities {
+                    read.counts[a as usize] += 1;
+                }
+                read.flat.extend_from_slice(&doc_entities);
+                read.offsets.push(read.flat.len());
+            }
+        }
+        Ok(read)
+    }
+}
+
+impl Cooccurrence {
+    /// CSV: a row per pair.
+    pub fn write_csv(&self, out: impl std::io::Write) -> anyhow::Result<()> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record([
+            "type_a", "a", "type_b", "b", "joint", "count_a", "count_b", "lift", "pmi",
+        ])?;
+        for p in &self.pairs {
+            w.write_record([
+                p.a.kind.name().to_string(),
+                p.a.name.clone(),
+                p.b.kind.name().to_string(),
+                p.b.name.clone(),
+                p.joint.to_string(),
+                p.count_a.to_string(),
+                p.count_b.to_string(),
+                format!("{:.4}", p.lift),
+                format!("{:.4}", p.pmi),
+            ])?;
+        }
+        w.flush()?;
+        Ok(())
+    }
+
+    /// A table: a line per pair, then how many were counted.
+    pub fn write_table(&self, out: &mut impl std::io::Write) -> anyhow::Result<()> {
+        let label = |e: &Entity| format!("{} ({})", e.name, e.kind.name());
+        let width = |side: fn(&Pair) -> &Entity| {
+            self.pairs
+                .iter()
+                .map(|p| label(side(p)).chars().count())
+                .max()
+                .unwrap_or(1)
+                .max(8)
+        };
+        let (wa, wb) = (width(|p| &p.a), width(|p| &p.b));
+        writeln!(
+            out,
+            "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8}  {:>6}",
+            "entity a", "entity b", "joint", "a", "b", "lift", "pmi"
+        )?;
+        for p in &self.pairs {
+            writeln!(
+                out,
+                "{:<wa$}  {:<wb$}  {:>6}  {:>6}  {:>6}  {:>8.2}  {:>6.2}",
+                label(&p.a),
+                label(&p.b),
+                p.joint,
+                p.count_a,
+                p.count_b,
+                p.lift,
+                p.pmi
+            )?;
+        }
+        writeln!(
+            out,
+            "{} pairs shown, counted over {} articles",
+            self.pairs.len(),
+            self.articles
+        )?;
+        Ok(())
+    }
 }
 
 #[cfg(test)]
