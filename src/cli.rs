@@ -86,9 +86,8 @@ pub struct IndexArgs {
     #[arg(long, default_value_t = 250_000)]
     pub commit_every: u64,
     /// Indexing memory budget in MB, shared by the indexing threads; a
-    /// thread whose share is full writes a segment. With 384, two threads
-    /// hold a commit's worth of benchmark articles with entities, so a
-    /// million articles make 8 segments (with 256: 16, and 10% slower).
+    /// thread whose share is full writes a segment. A smaller budget makes
+    /// more segments and slower indexing; a larger one, more memory.
     #[arg(long, default_value_t = 384)]
     pub memory_mb: usize,
     /// No progress bar.

@@ -186,14 +186,14 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
 /// The mixed-case forms of an article's words ("Idlib"), for recasing its
 /// capitals. Indexed at the first look-up, by the tagger's hash of each
 /// mixed-case word's lower case ([`TokenInfo::lower`]): scanning every word
-/// for each look-up was 6% of tagging in perf (most articles recase an "US"
-/// or a "REUTERS", and Reuters' upper-case datelines give several a name).
+/// for each look-up showed in profiles of tagging (most articles recase an
+/// "US" or a "REUTERS", and Reuters' upper-case datelines give several a
+/// name).
 pub struct Forms<'a> {
     words: &'a [&'a str],
     /// The tagger's infos of the words, if given: whether each is
-    /// mixed-case and its key, worked out once per distinct word (checking
-    /// and hashing each word of each article was ~1.5% of indexing in
-    /// callgrind).
+    /// mixed-case and its key, worked out once per distinct word rather than
+    /// once per word of each article.
     infos: Option<&'a [TokenInfo]>,
     /// [`lower_key`] -> index of the first mixed-case word with it.
     index: std::cell::OnceCell<rustc_hash::FxHashMap<u64, u32>>,

@@ -33,9 +33,8 @@ pub struct Lexicon {
 /// [`Lexicon::clusters`] and [`Lexicon::casing`] looked up by a 64-bit hash
 /// of the word ([`hash_str`]) with the values inline: a word new to a
 /// tagging thread's cache was looked up in up to three string-keyed tables
-/// (each a chain of three cache misses: control bytes, entry, key text):
-/// timed, ~2.5 us a new word with the gazetteer-word test, 8% of tagging
-/// (tag_speed medians 2.06 -> 1.97 s). Lexicon words whose hashes collide leave
+/// (each a chain of three cache misses: control bytes, entry, key text),
+/// a measurable part of tagging. Lexicon words whose hashes collide leave
 /// it unbuilt (the string tables answer then); another word sharing a
 /// lexicon word's hash (odds ~1e-14 a word) would take its values.
 #[derive(Clone)]
@@ -50,11 +49,11 @@ struct ByHash {
 }
 
 /// A Bloom filter over hash keys: 2 bits of 2^20 per key (128 KB, in L2
-/// cache; for the shipped 45,210 names, 0.7% false positives). Most token
+/// cache; few false positives for the shipped gazetteers). Most token
 /// sequences [`Lexicon::mark_gazetteer`] tries (every token, then every
 /// sequence of up to 8) are no name, and the filter says so without a
-/// lookup in the gazetteer's hash table: that lookup, 8 per token, was 9%
-/// of tagging.
+/// lookup in the gazetteer's hash table (up to 8 a token, a hot spot of
+/// tagging without the filter).
 #[derive(Clone)]
 struct KeyFilter {
     bits: Vec<u64>,

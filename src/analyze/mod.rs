@@ -109,8 +109,8 @@ pub struct EntitySummary {
 }
 
 /// `summaries` as the JSON array serde_json writes of them (the `mentions`
-/// field of the index), written directly: through serde's serializer it
-/// was ~1% of indexing.
+/// field of the index), written directly: serde's serializer showed in
+/// profiles of indexing.
 pub fn summaries_json(summaries: &[EntitySummary]) -> String {
     fn string(out: &mut Vec<u8>, s: &str) {
         // A str never fails to serialize.
@@ -207,23 +207,9 @@ impl EntityTagger {
             } else {
                 (Part::Body, body, &body_toks, s.start - nt, s.end - nt)
             };
-            // Quotes and brackets at the edges are not part of a name.
-            let word = |k: usize| {
-                text[toks[k].start..toks[k].end]
-                    .chars()
-                    .any(char::is_alphanumeric)
-            };
-            let (mut a, mut b) = (a, b);
-            while a < b && !word(a) {
-                a += 1;
-            }
-            while b > a && !word(b - 1) {
-                b -= 1;
-            }
-            if a == b {
+            let Some((start, end)) = trim_span(text, toks, a, b) else {
                 continue;
-            }
-            let (start, end) = (toks[a].start, toks[b - 1].end);
+            };
             let kind = canon::plausible_type(s.kind, &text[start..end]);
             let mut tokens = canon::clean_tokens(&text[start..end], kind);
             canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
@@ -236,34 +222,63 @@ impl EntityTagger {
         drop(doc_forms);
         self.model.recycle(infos);
         let resolved = canon::resolve(&pending, &self.aliases);
-        let mut title_chars = CharCounter::new(title);
-        let mut body_chars = CharCounter::new(body);
-        raw.into_iter()
-            .zip(resolved)
-            .map(|((_, part, start, end), (kind, canonical))| {
-                let (text, counter) = match part {
-                    Part::Title => (title, &mut title_chars),
-                    Part::Body => (body, &mut body_chars),
-                };
-                // The surface form with each run of white space one space.
-                let mut surface = String::with_capacity(end - start);
-                for w in text[start..end].split_whitespace() {
-                    if !surface.is_empty() {
-                        surface.push(' ');
-                    }
-                    surface.push_str(w);
-                }
-                Mention {
-                    kind,
-                    text: surface,
-                    canonical,
-                    part,
-                    start: counter.chars_at(start),
-                    end: counter.chars_at(end),
-                }
-            })
-            .collect()
+        located(raw, resolved, title, body)
     }
+}
+
+/// Tokens `a..b` of `text` without the quotes and brackets at their edges,
+/// which are not part of a name, as byte offsets; None if nothing is left.
+fn trim_span(text: &str, toks: &[tokenize::Tok], a: usize, b: usize) -> Option<(usize, usize)> {
+    let word = |k: usize| {
+        text[toks[k].start..toks[k].end]
+            .chars()
+            .any(char::is_alphanumeric)
+    };
+    let (mut a, mut b) = (a, b);
+    while a < b && !word(a) {
+        a += 1;
+    }
+    while b > a && !word(b - 1) {
+        b -= 1;
+    }
+    (a < b).then(|| (toks[a].start, toks[b - 1].end))
+}
+
+/// The mentions at byte offsets `raw` with their resolved types and
+/// canonical names: surface forms with white space runs as one space,
+/// offsets in characters.
+fn located(
+    raw: Vec<(EntityType, Part, usize, usize)>,
+    resolved: Vec<(EntityType, String)>,
+    title: &str,
+    body: &str,
+) -> Vec<Mention> {
+    let mut title_chars = CharCounter::new(title);
+    let mut body_chars = CharCounter::new(body);
+    raw.into_iter()
+        .zip(resolved)
+        .map(|((_, part, start, end), (kind, canonical))| {
+            let (text, counter) = match part {
+                Part::Title => (title, &mut title_chars),
+                Part::Body => (body, &mut body_chars),
+            };
+            let mut surface = String::with_capacity(end - start);
+            for w in text[start..end].split_whitespace() {
+                if !surface.is_empty() {
+                    surface.push(' ');
+                }
+                surface.push_str(w);
+            }
+            Mention {
+                kind,
+                text: surface,
+                canonical,
+                part,
+                start: counter.chars_at(start),
+                end: counter.chars_at(end),
+            }
+        })
+        .collect()
 }
 
 /// "X (formerly known as Y)", "X, also known as Y", "X a.k.a. Y": Y names

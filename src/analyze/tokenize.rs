@@ -46,9 +46,8 @@ pub(crate) fn lowercase_is_one_of(word: &str, lower: &[&str]) -> bool {
 
 /// A fixed list of lower-case words, for asking what
 /// [`lowercase_is_one_of`] would of the list without comparing a word with
-/// each entry (for the abbreviations, comparing showed as 1% of indexing;
-/// for the titles canonical names cut, 0.4%): an ASCII word is lower-cased
-/// on the stack and looked up.
+/// each entry (comparing showed in profiles of indexing): an ASCII word is
+/// lower-cased on the stack and looked up.
 pub(crate) struct LowerSet {
     list: &'static [&'static str],
     set: rustc_hash::FxHashSet<&'static str>,
@@ -132,9 +131,9 @@ fn is_joiner(c: char) -> bool {
 }
 
 /// The characters of a text by place, with their byte offsets: read in
-/// place for ASCII text (93% of the benchmark corpus's bytes), from a
-/// vector of (offset, char) for any other, which for ASCII took a sixth
-/// of tokenising to build.
+/// place for ASCII text (nearly all of English news), from a vector of
+/// (offset, char) for any other, which would be a sizeable part of
+/// tokenising ASCII to build.
 trait Chars {
     /// Number of characters.
     fn len(&self) -> usize;
@@ -223,167 +222,208 @@ pub fn tokenize(text: &str) -> Vec<Tok> {
     }
 }
 
-fn tokenize_chars(text: &str, chars: &impl Chars) -> Vec<Tok> {
-    let mut toks: Vec<Tok> = Vec::with_capacity(text.len() / 5);
-    let n = chars.len();
-    let byte_at = |i: usize| chars.byte_at(i);
+fn tokenize_chars<C: Chars>(text: &str, chars: &C) -> Vec<Tok> {
+    let mut t = Tokenizer {
+        text,
+        chars,
+        n: chars.len(),
+        toks: Vec::with_capacity(text.len() / 5),
+        new_sentence: true,
+    };
     let mut i = 0;
-    let mut new_sentence = true;
     // A newline run with an empty line starts a new sentence too.
     let mut newlines = 0;
-    while i < n {
+    while i < t.n {
         let c = chars.at(i);
         if c.is_whitespace() {
             if c == '\n' {
                 newlines += 1;
                 if newlines >= 2 {
-                    new_sentence = true;
+                    t.new_sentence = true;
                 }
             }
             i += 1;
             continue;
         }
         newlines = 0;
-        let start = i;
-        if c.is_alphanumeric() {
-            // A word: alphanumerics with single joiners between them.
-            let mut j = i + 1;
-            while j < n {
-                j = chars.alphanumeric_end(j);
-                if j == n {
-                    break;
-                }
-                let cj = chars.at(j);
-                if is_joiner(cj) && j + 1 < n && chars.at(j + 1).is_alphanumeric() {
-                    let prev = chars.at(j - 1);
-                    let next = chars.at(j + 1);
-                    let ok = match cj {
-                        // 1,000 and 3.5 and 10:30 and 1/2: digits on both sides;
-                        // "U.S" style abbreviations: single letters between dots.
-                        ',' | ':' => prev.is_ascii_digit() && next.is_ascii_digit(),
-                        '/' => prev.is_ascii_digit() && next.is_ascii_digit(),
-                        '.' => {
-                            (prev.is_ascii_digit() && next.is_ascii_digit())
-                                || (next.is_alphabetic()
-                                    && (j + 2 >= n || !chars.at(j + 2).is_alphanumeric())
-                                    && (j - start == 1 || chars.at(j - 2) == '.'))
-                        }
-                        '\'' | '\u{2019}' | '\u{2018}' | '`' => {
-                            // Split "'s" and "n't"; keep O'Brien, al-Qa'ida.
-                            let rest: String = (j + 1..n.min(j + 3)).map(|k| chars.at(k)).collect();
-                            let after = chars.get(j + 2);
-                            let is_s = (next == 's' || next == 'S')
-                                && !after.is_some_and(char::is_alphanumeric);
-                            let is_nt = (next == 't' || next == 'T')
-                                && (prev == 'n' || prev == 'N')
-                                && !after.is_some_and(char::is_alphanumeric);
-                            let short_suffix =
-                                matches!(rest.to_lowercase().as_str(), "ll" | "re" | "ve")
-                                    && !chars.get(j + 3).is_some_and(char::is_alphanumeric);
-                            let is_d_m = matches!(next, 'd' | 'm' | 'D' | 'M')
-                                && !after.is_some_and(char::is_alphanumeric);
-                            !(is_s || is_nt || short_suffix || is_d_m)
-                        }
-                        _ => true,
-                    };
-                    if !ok {
-                        break;
-                    }
-                    j += 1;
-                } else {
-                    break;
-                }
-            }
-            // "n't": the n belongs to the suffix token ("does" "n't").
-            if j < n
-                && j >= start + 2
-                && is_apostrophe(chars.at(j))
-                && matches!(chars.at(j - 1), 'n' | 'N')
-                && chars.get(j + 1).is_some_and(|x| x == 't' || x == 'T')
-                && !chars.get(j + 2).is_some_and(char::is_alphanumeric)
-            {
-                push(&mut toks, byte_at(start), byte_at(j - 1), &mut new_sentence);
-                push(&mut toks, byte_at(j - 1), byte_at(j + 2), &mut new_sentence);
-                i = j + 2;
-                continue;
-            }
-            // A final period that belongs to an abbreviation.
-            let mut end = j;
-            let mut abbrev = false;
-            if j < n && chars.at(j) == '.' {
-                let word = &text[byte_at(start)..byte_at(j)];
-                if is_abbreviation(word) {
-                    end = j + 1;
-                    abbrev = true;
-                }
-            }
-            push(&mut toks, byte_at(start), byte_at(end), &mut new_sentence);
-            if abbrev {
-                let word = text[byte_at(start)..byte_at(j)].to_lowercase();
-                // Sentence-final abbreviation: next word capitalised, and
-                // the abbreviation is one that often ends sentences.
-                if SENTENCE_FINAL_ABBREVIATIONS.contains(&word.as_str()) {
-                    let mut k = end;
-                    let mut saw_space = false;
-                    while k < n && chars.at(k).is_whitespace() {
-                        saw_space = true;
-                        k += 1;
-                    }
-                    if saw_space && k < n && chars.at(k).is_uppercase() && !is_title_word(chars, k)
-                    {
-                        new_sentence = true;
-                    }
-                }
-            }
-            i = end;
-            continue;
+        i = if c.is_alphanumeric() {
+            t.word(i)
+        } else if is_apostrophe(c) && i + 1 < t.n && chars.at(i + 1).is_alphanumeric() {
+            t.apostrophe(i)
+        } else {
+            t.punctuation(i, c)
+        };
+    }
+    t.toks
+}
+
+/// The tokens found so far in `text`, whose characters are `chars`, and
+/// whether the next one starts a sentence. Each method reads one token (or
+/// two) from character `i` and returns the index after it.
+struct Tokenizer<'a, C> {
+    text: &'a str,
+    chars: &'a C,
+    n: usize,
+    toks: Vec<Tok>,
+    new_sentence: bool,
+}
+
+impl<C: Chars> Tokenizer<'_, C> {
+    #[inline]
+    fn push(&mut self, from: usize, to: usize) {
+        let (a, b) = (self.chars.byte_at(from), self.chars.byte_at(to));
+        push(&mut self.toks, a, b, &mut self.new_sentence);
+    }
+
+    /// A word: alphanumerics with single joiners between them; "n't" split
+    /// off, and a final period kept when it ends an abbreviation.
+    #[inline]
+    fn word(&mut self, start: usize) -> usize {
+        let (chars, n) = (self.chars, self.n);
+        let j = self.word_end(start);
+        // "n't": the n belongs to the suffix token ("does" "n't").
+        if j < n
+            && j >= start + 2
+            && is_apostrophe(chars.at(j))
+            && matches!(chars.at(j - 1), 'n' | 'N')
+            && chars.get(j + 1).is_some_and(|x| x == 't' || x == 'T')
+            && !chars.get(j + 2).is_some_and(char::is_alphanumeric)
+        {
+            self.push(start, j - 1);
+            self.push(j - 1, j + 2);
+            return j + 2;
         }
-        if is_apostrophe(c) && i + 1 < n && chars.at(i + 1).is_alphanumeric() {
-            // "'s", "'ll" after a word; or an opening quote.
-            let mut j = i + 1;
-            while j < n && chars.at(j).is_alphabetic() && j - i <= 3 {
-                j += 1;
-            }
-            let suffix: String = (i + 1..j)
-                .map(|k| chars.at(k).to_ascii_lowercase())
-                .collect();
-            let attached = i > 0 && !chars.at(i - 1).is_whitespace();
-            if attached
-                && matches!(suffix.as_str(), "s" | "ll" | "re" | "ve" | "d" | "m")
-                && !(j < n && chars.at(j).is_alphanumeric())
-            {
-                push(&mut toks, byte_at(i), byte_at(j), &mut new_sentence);
-                i = j;
-                continue;
-            }
-            push(&mut toks, byte_at(i), byte_at(i + 1), &mut new_sentence);
-            i += 1;
-            continue;
+        let word = || &self.text[chars.byte_at(start)..chars.byte_at(j)];
+        let abbrev = j < n && chars.at(j) == '.' && is_abbreviation(word());
+        let end = if abbrev { j + 1 } else { j };
+        // Sentence-final abbreviation: next word capitalised, and the
+        // abbreviation is one that often ends sentences.
+        let ends_sentence = abbrev
+            && SENTENCE_FINAL_ABBREVIATIONS.contains(&word().to_lowercase().as_str())
+            && self.capital_follows(end);
+        self.push(start, end);
+        if ends_sentence {
+            self.new_sentence = true;
         }
-        // Punctuation: runs of the same dash or dot character stay together.
+        end
+    }
+
+    /// Whether white space and then a capitalised word that is not a title
+    /// ("Mr", "Gen") follow character `k`.
+    fn capital_follows(&self, mut k: usize) -> bool {
+        let (chars, n) = (self.chars, self.n);
+        let mut saw_space = false;
+        while k < n && chars.at(k).is_whitespace() {
+            saw_space = true;
+            k += 1;
+        }
+        saw_space && k < n && chars.at(k).is_uppercase() && !is_title_word(chars, k)
+    }
+
+    /// Where the word starting at `start` ends: alphanumerics, and joiners
+    /// [`Tokenizer::joins`] keeps inside.
+    #[inline]
+    fn word_end(&self, start: usize) -> usize {
+        let (chars, n) = (self.chars, self.n);
+        let mut j = start + 1;
+        while j < n {
+            j = chars.alphanumeric_end(j);
+            if j == n {
+                break;
+            }
+            let cj = chars.at(j);
+            let inside = is_joiner(cj) && j + 1 < n && chars.at(j + 1).is_alphanumeric();
+            if !(inside && self.joins(start, j, cj)) {
+                break;
+            }
+            j += 1;
+        }
+        j
+    }
+
+    /// Whether joiner `cj` at `j`, between alphanumerics, stays inside the
+    /// word that started at `start`.
+    fn joins(&self, start: usize, j: usize, cj: char) -> bool {
+        let (chars, n) = (self.chars, self.n);
+        let prev = chars.at(j - 1);
+        let next = chars.at(j + 1);
+        match cj {
+            // 1,000 and 3.5 and 10:30 and 1/2: digits on both sides;
+            // "U.S" style abbreviations: single letters between dots.
+            ',' | ':' => prev.is_ascii_digit() && next.is_ascii_digit(),
+            '/' => prev.is_ascii_digit() && next.is_ascii_digit(),
+            '.' => {
+                (prev.is_ascii_digit() && next.is_ascii_digit())
+                    || (next.is_alphabetic()
+                        && (j + 2 >= n || !chars.at(j + 2).is_alphanumeric())
+                        && (j - start == 1 || chars.at(j - 2) == '.'))
+            }
+            '\'' | '\u{2019}' | '\u{2018}' | '`' => {
+                // Split "'s" and "n't"; keep O'Brien, al-Qa'ida.
+                let rest: String = (j + 1..n.min(j + 3)).map(|k| chars.at(k)).collect();
+                let after = chars.get(j + 2);
+                let is_s =
+                    (next == 's' || next == 'S') && !after.is_some_and(char::is_alphanumeric);
+                let is_nt = (next == 't' || next == 'T')
+                    && (prev == 'n' || prev == 'N')
+                    && !after.is_some_and(char::is_alphanumeric);
+                let short_suffix = matches!(rest.to_lowercase().as_str(), "ll" | "re" | "ve")
+                    && !chars.get(j + 3).is_some_and(char::is_alphanumeric);
+                let is_d_m = matches!(next, 'd' | 'm' | 'D' | 'M')
+                    && !after.is_some_and(char::is_alphanumeric);
+                !(is_s || is_nt || short_suffix || is_d_m)
+            }
+            _ => true,
+        }
+    }
+
+    /// An apostrophe before a letter: "'s", "'ll" after a word, or an
+    /// opening quote on its own.
+    fn apostrophe(&mut self, i: usize) -> usize {
+        let (chars, n) = (self.chars, self.n);
+        let mut j = i + 1;
+        while j < n && chars.at(j).is_alphabetic() && j - i <= 3 {
+            j += 1;
+        }
+        let suffix: String = (i + 1..j)
+            .map(|k| chars.at(k).to_ascii_lowercase())
+            .collect();
+        let attached = i > 0 && !chars.at(i - 1).is_whitespace();
+        if attached
+            && matches!(suffix.as_str(), "s" | "ll" | "re" | "ve" | "d" | "m")
+            && !(j < n && chars.at(j).is_alphanumeric())
+        {
+            self.push(i, j);
+            return j;
+        }
+        self.push(i, i + 1);
+        i + 1
+    }
+
+    /// Punctuation: runs of the same dash or dot character stay together;
+    /// a sentence ends after `.`, `!` or `?` and the closing quotes and
+    /// brackets that follow.
+    fn punctuation(&mut self, i: usize, c: char) -> usize {
+        let (chars, n) = (self.chars, self.n);
         let mut j = i + 1;
         if matches!(c, '-' | '.' | '=' | '*' | '_') {
             while j < n && chars.at(j) == c {
                 j += 1;
             }
         }
-        push(&mut toks, byte_at(i), byte_at(j), &mut new_sentence);
-        if matches!(c, '.' | '!' | '?') {
-            // The sentence ends after closing quotes/brackets that follow.
-            let mut k = j;
-            while k < n
-                && (is_quote(chars.at(k)) || is_apostrophe(chars.at(k)) || chars.at(k) == ')')
-            {
-                push(&mut toks, byte_at(k), byte_at(k + 1), &mut false);
-                k += 1;
-            }
-            new_sentence = true;
-            i = k;
-            continue;
+        self.push(i, j);
+        if !matches!(c, '.' | '!' | '?') {
+            return j;
         }
-        i = j;
+        let mut k = j;
+        while k < n && (is_quote(chars.at(k)) || is_apostrophe(chars.at(k)) || chars.at(k) == ')') {
+            let (a, b) = (chars.byte_at(k), chars.byte_at(k + 1));
+            push(&mut self.toks, a, b, &mut false);
+            k += 1;
+        }
+        self.new_sentence = true;
+        k
     }
-    toks
 }
 
 /// True if the capitalised word at char `k` is one that commonly follows an

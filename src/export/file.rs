@@ -13,8 +13,8 @@ use crate::error::Error;
 
 /// A file that has the kernel start writing its pages to disk every
 /// [`Writeback::STEP`] bytes written, so that the `fsync` ending an export
-/// waits for the last few MB only, not for all of them (the benchmark's
-/// export of 38 MB: the final fsync 18 -> 2 ms, the writing no slower).
+/// waits for the last few MB only, not for all of them, and the writing is
+/// no slower.
 /// A hint: where it is not supported (not Linux, not a regular file), it
 /// does nothing, and the fsync still decides what is durable.
 pub struct Writeback {
@@ -62,9 +62,9 @@ impl Write for Writeback {
 
 /// The file an export replaces, held open across the rename so that the
 /// rename does not free it: freeing a file's blocks and pages is the
-/// unlink's work when it removes the last name of a closed file (the
-/// benchmark's 38 MB: 7-9 ms, mostly waiting for the disk, as the
-/// benchmark machine's ext4 discards freed blocks at once).
+/// unlink's work when it removes the last name of a closed file (mostly
+/// waiting for the disk, where the file system discards freed blocks at
+/// once).
 /// [`Replaced::release`] closes it on a thread of its own instead, while
 /// the export's thread writes the sidecar and frees its memory.
 pub struct Replaced(Option<std::fs::File>);

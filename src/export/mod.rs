@@ -28,10 +28,10 @@ pub use rows::{Cell, Format, RowWriter};
 use std::io::Write;
 use std::path::PathBuf;
 
-use tantivy::DocAddress;
+use tantivy::{DocAddress, Searcher};
 
 use crate::index::NewsIndex;
-use crate::search::{HitReader, IdReader, Request, StrReader, order, unordered};
+use crate::search::{HitReader, IdReader, RawHit, Request, StrReader, order, unordered};
 use entity_names::EntityNames;
 use fast::{FastColumns, Gathered, Need};
 use stream::{Rows, write_all};
@@ -51,8 +51,47 @@ pub struct ExportConfig {
 /// Writes every hit of the request, ranked, and returns their number.
 pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> {
     let searcher = news.searcher()?;
-    let ids = IdReader::new(&searcher);
-    let titles = StrReader::new(&searcher, "title");
+    let (hits, rows) = ranked_rows(news, &searcher, config)?;
+    let columns = &config.columns;
+    let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
+    let format = config.format.name();
+    let meta = provenance::record(
+        news,
+        &searcher,
+        &config.request,
+        serde_json::json!({"command": "export", "format": format, "fields": names, "hits": hits.len()}),
+    )?;
+    match &config.output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            if config.format == Format::Jsonl {
+                // JSON lines on stdout carry their provenance first.
+                serde_json::to_writer(&mut out, &meta)?;
+                out.write_all(b"\n")?;
+            }
+            write_all(out, config.format, columns, &rows, &hits)?;
+        }
+        Some(path) => {
+            file::write_replacing(path, |out| {
+                write_all(out, config.format, columns, &rows, &hits)
+            })?;
+            file::write_sidecar(path, &meta)?;
+        }
+    }
+    Ok(hits.len())
+}
+
+/// Every hit of the request, ranked, with what writes their rows: the fast
+/// columns gathered in index order while the hits are ordered, when every
+/// column asked for is one.
+fn ranked_rows<'a>(
+    news: &'a NewsIndex,
+    searcher: &'a Searcher,
+    config: &ExportConfig,
+) -> anyhow::Result<(Vec<RawHit>, Rows<'a>)> {
+    let ids = IdReader::new(searcher);
+    let titles = StrReader::new(searcher, "title");
     let columns = &config.columns;
     let fast = columns.iter().all(|c| c.in_fast_fields()) && titles.complete();
     let need = Need::of(columns);
@@ -60,10 +99,10 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
     // export reads them whatever the number of hits.
     let compiled = config.request.compile(news)?;
     let (found, names) = rayon::join(
-        || unordered(&searcher, &compiled),
+        || unordered(searcher, &compiled),
         || -> crate::Result<EntityNames> {
             if fast && need.entities {
-                EntityNames::read(&searcher)
+                EntityNames::read(searcher)
             } else {
                 Ok(EntityNames::default())
             }
@@ -92,7 +131,7 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
             if !fast {
                 return Ok(Gathered::default());
             }
-            let gathered = || Gathered::read(&searcher, &ids, &titles, need, &addrs);
+            let gathered = || Gathered::read(searcher, &ids, &titles, need, &addrs);
             let (gathered, ()) = rayon::join(gathered, || {
                 if need.title {
                     titles.read_ahead();
@@ -108,7 +147,7 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
         0
     };
     let rows = Rows {
-        stored: HitReader::new(news, &searcher, &*compiled.query, snippets)?,
+        stored: HitReader::new(news, searcher, &*compiled.query, snippets)?,
         fast: fast.then(|| FastColumns {
             ids,
             titles,
@@ -117,31 +156,5 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
             columns: columns.clone(),
         }),
     };
-    let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
-    let format = config.format.name();
-    let meta = provenance::record(
-        news,
-        &searcher,
-        &config.request,
-        serde_json::json!({"command": "export", "format": format, "fields": names, "hits": hits.len()}),
-    )?;
-    match &config.output {
-        None => {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
-            if config.format == Format::Jsonl {
-                // JSON lines on stdout carry their provenance first.
-                serde_json::to_writer(&mut out, &meta)?;
-                out.write_all(b"\n")?;
-            }
-            write_all(out, config.format, columns, &rows, &hits)?;
-        }
-        Some(path) => {
-            file::write_replacing(path, |out| {
-                write_all(out, config.format, columns, &rows, &hits)
-            })?;
-            file::write_sidecar(path, &meta)?;
-        }
-    }
-    Ok(hits.len())
+    Ok((hits, rows))
 }

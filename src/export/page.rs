@@ -169,22 +169,44 @@ fn table(
             title
         )?;
         if !h.snippet.is_empty() {
-            let mut s = String::new();
-            let mut at = 0;
-            for r in &h.highlights {
-                if r.start < at || r.end > h.snippet.len() {
-                    continue;
-                }
-                s.push_str(&h.snippet[at..r.start]);
-                s.push_str(hl);
-                s.push_str(&h.snippet[r.clone()]);
-                s.push_str(reset);
-                at = r.end;
-            }
-            s.push_str(&h.snippet[at..]);
+            let s = highlighted(&h.snippet, &h.highlights, hl, reset);
             writeln!(out, "      {dim}…{reset}{s}{dim}…{reset}")?;
         }
     }
+    footer(out, result, offset, bold, reset)
+}
+
+/// `snippet` with each highlighted range between `on` and `off`.
+fn highlighted(
+    snippet: &str,
+    highlights: &[std::ops::Range<usize>],
+    on: &str,
+    off: &str,
+) -> String {
+    let mut s = String::new();
+    let mut at = 0;
+    for r in highlights {
+        if r.start < at || r.end > snippet.len() {
+            continue;
+        }
+        s.push_str(&snippet[at..r.start]);
+        s.push_str(on);
+        s.push_str(&snippet[r.clone()]);
+        s.push_str(off);
+        at = r.end;
+    }
+    s.push_str(&snippet[at..]);
+    s
+}
+
+/// The table's last lines: the hits shown of the total, and the facets.
+fn footer(
+    out: &mut dyn Write,
+    result: &SearchResult,
+    offset: usize,
+    bold: &str,
+    reset: &str,
+) -> std::io::Result<()> {
     let shown = result.hits.len();
     if shown == 0 {
         writeln!(

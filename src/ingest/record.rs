@@ -148,28 +148,7 @@ pub fn parse_record(
     let mut article = Article::default();
     match &raw.payload {
         Payload::Broken { reason, .. } => return Err(reason.clone()),
-        Payload::Line(bytes) => {
-            let text = std::str::from_utf8(bytes).map_err(|e| {
-                format!(
-                    "invalid UTF-8 at byte {} of the line (expected UTF-8 text)",
-                    e.valid_up_to() + 1
-                )
-            })?;
-            let value: Value = serde_json::from_str(text).map_err(|e| {
-                let mut msg = format!("invalid JSON at column {}: {}", e.column(), e);
-                if let Some(i) = msg.find(" at line ") {
-                    msg.truncate(i);
-                }
-                msg
-            })?;
-            let Value::Object(obj) = value else {
-                return Err(format!(
-                    "expected a JSON object {{\"id\", \"title\", \"body\", ...}}, found {}",
-                    kind_of(&value)
-                ));
-            };
-            fill(&Fields::Json(&obj), map, &mut article, &mut warnings)?;
-        }
+        Payload::Line(bytes) => fill_json(bytes, map, &mut article, &mut warnings)?,
         Payload::Csv { headers, fields } => {
             if fields.len() != headers.len() {
                 return Err(format!(
@@ -185,32 +164,7 @@ pub fn parse_record(
                 &mut warnings,
             )?;
         }
-        Payload::Text(bytes) => {
-            let text = std::str::from_utf8(bytes).map_err(|e| {
-                format!(
-                    "invalid UTF-8 at byte {} of the file (expected UTF-8 text)",
-                    e.valid_up_to() + 1
-                )
-            })?;
-            let is_md = raw.input.name.ends_with(".md") || raw.input.name.ends_with(".markdown");
-            let text = text.replace("\r\n", "\n");
-            let mut lines = text.lines();
-            let mut title = String::new();
-            for line in lines.by_ref() {
-                let t = line.trim();
-                if !t.is_empty() {
-                    title = if is_md {
-                        t.trim_start_matches('#').trim().to_string()
-                    } else {
-                        t.to_string()
-                    };
-                    break;
-                }
-            }
-            article.title = title;
-            article.body = lines.collect::<Vec<_>>().join("\n").trim().to_string();
-            article.id = raw.input.rel_id.clone().unwrap_or_default();
-        }
+        Payload::Text(bytes) => fill_text(bytes, raw, &mut article)?,
     }
     for (name, text) in [("title", &mut article.title), ("body", &mut article.body)] {
         if text.contains('\0') {
@@ -231,10 +185,75 @@ pub fn parse_record(
     Ok((article, warnings))
 }
 
+/// Fills `article` from a JSON line.
+fn fill_json(
+    bytes: &[u8],
+    map: &FieldMap,
+    article: &mut Article,
+    warnings: &mut Vec<Warning>,
+) -> std::result::Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte {} of the line (expected UTF-8 text)",
+            e.valid_up_to() + 1
+        )
+    })?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        let mut msg = format!("invalid JSON at column {}: {}", e.column(), e);
+        if let Some(i) = msg.find(" at line ") {
+            msg.truncate(i);
+        }
+        msg
+    })?;
+    let Value::Object(obj) = value else {
+        return Err(format!(
+            "expected a JSON object {{\"id\", \"title\", \"body\", ...}}, found {}",
+            kind_of(&value)
+        ));
+    };
+    fill(&Fields::Json(&obj), map, article, warnings)
+}
+
+/// Fills `article` from a text or Markdown file: the first non-empty line
+/// is the title (without Markdown's `#`s), the rest the body, and the id
+/// the file's path in its folder.
+fn fill_text(
+    bytes: &[u8],
+    raw: &RawRecord,
+    article: &mut Article,
+) -> std::result::Result<(), String> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        format!(
+            "invalid UTF-8 at byte {} of the file (expected UTF-8 text)",
+            e.valid_up_to() + 1
+        )
+    })?;
+    let is_md = raw.input.name.ends_with(".md") || raw.input.name.ends_with(".markdown");
+    let text = text.replace("\r\n", "\n");
+    let mut lines = text.lines();
+    let mut title = String::new();
+    for line in lines.by_ref() {
+        let t = line.trim();
+        if !t.is_empty() {
+            title = if is_md {
+                t.trim_start_matches('#').trim().to_string()
+            } else {
+                t.to_string()
+            };
+            break;
+        }
+    }
+    article.title = title;
+    article.body = lines.collect::<Vec<_>>().join("\n").trim().to_string();
+    article.id = raw.input.rel_id.clone().unwrap_or_default();
+    Ok(())
+}
+
 /// The longest id taken: ids are index terms and column values, which
 /// tantivy cuts at 65,530 bytes; upserts need them whole.
 pub const MAX_ID_BYTES: usize = 1024;
 
+/// Fills `a` from a record's fields (JSON or CSV), through the field map.
 fn fill(
     fields: &Fields<'_>,
     map: &FieldMap,
@@ -253,89 +272,109 @@ fn fill(
                 format!("field {name} (from {key})")
             }
         };
-        let text: Option<String> = match found {
-            Found::Text(bytes) => Some(String::from_utf8(bytes).map_err(|e| {
-                format!(
-                    "{}: invalid UTF-8 at byte {} (expected UTF-8 text)",
-                    label(),
-                    e.utf8_error().valid_up_to() + 1
-                )
-            })?),
-            Found::Json(Value::String(s)) => Some(s),
-            Found::Json(Value::Number(n)) if *name == "id" => match n.as_i64() {
-                Some(i) => {
-                    warnings.push(Warning {
-                        field: "id",
-                        message: format!("expected a string, found the number {i}; used \"{i}\""),
-                    });
-                    Some(i.to_string())
-                }
-                None => {
-                    return Err(format!(
-                        "{}: expected a string, found the number {n}",
-                        label()
-                    ));
-                }
-            },
-            Found::Json(Value::Number(n)) if *name == "date" => {
-                match n.as_i64().and_then(unix_seconds) {
-                    Some(secs) => {
-                        a.date = Some(secs);
-                        None
-                    }
-                    None => {
-                        warnings.push(Warning {
-                            field: "date",
-                            message: format!(
-                                "{n} is not a plausible unix time in seconds; article kept undated"
-                            ),
-                        });
-                        None
-                    }
-                }
+        if let Some(text) = field_text(name, found, &label, a, warnings)? {
+            set_field(name, text, &label, a, warnings)?;
+        }
+    }
+    Ok(())
+}
+
+/// The text of field `name` as found: bytes as UTF-8, a JSON string, an
+/// integer id as its digits. A numeric date is a unix time, set on `a`
+/// here (None is then returned).
+fn field_text(
+    name: &str,
+    found: Found,
+    label: &dyn Fn() -> String,
+    a: &mut Article,
+    warnings: &mut Vec<Warning>,
+) -> std::result::Result<Option<String>, String> {
+    Ok(match found {
+        Found::Text(bytes) => Some(String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{}: invalid UTF-8 at byte {} (expected UTF-8 text)",
+                label(),
+                e.utf8_error().valid_up_to() + 1
+            )
+        })?),
+        Found::Json(Value::String(s)) => Some(s),
+        Found::Json(Value::Number(n)) if name == "id" => match n.as_i64() {
+            Some(i) => {
+                warnings.push(Warning {
+                    field: "id",
+                    message: format!("expected a string, found the number {i}; used \"{i}\""),
+                });
+                Some(i.to_string())
             }
-            Found::Json(v) => {
+            None => {
                 return Err(format!(
-                    "{}: expected a string, found {}",
-                    label(),
-                    kind_of(&v)
+                    "{}: expected a string, found the number {n}",
+                    label()
                 ));
             }
-        };
-        let Some(text) = text else { continue };
-        match *name {
-            "id" => {
-                a.id = trimmed(text);
-                if a.id.len() > MAX_ID_BYTES {
-                    return Err(format!(
-                        "{}: expected an id of at most {MAX_ID_BYTES} bytes, found {} bytes",
-                        label(),
-                        a.id.len()
-                    ));
-                }
+        },
+        Found::Json(Value::Number(n)) if name == "date" => {
+            match n.as_i64().and_then(unix_seconds) {
+                Some(secs) => a.date = Some(secs),
+                None => warnings.push(Warning {
+                    field: "date",
+                    message: format!(
+                        "{n} is not a plausible unix time in seconds; article kept undated"
+                    ),
+                }),
             }
-            "title" => a.title = text,
-            "body" => a.body = text,
-            "date" => {
-                if text.trim().is_empty() {
-                    continue;
-                }
-                match parse_date(&text) {
-                    Some(secs) => a.date = Some(secs),
-                    None => warnings.push(Warning {
-                        field: "date",
-                        message: format!(
-                            "{:?} is not a date ({ACCEPTED}); article kept undated",
-                            truncate(&text, 60)
-                        ),
-                    }),
-                }
-            }
-            "source" => a.source = non_empty(text),
-            "url" => a.url = non_empty(text),
-            "category" => a.category = non_empty(text),
-            _ => {}
+            None
         }
+        Found::Json(v) => {
+            return Err(format!(
+                "{}: expected a string, found {}",
+                label(),
+                kind_of(&v)
+            ));
+        }
+    })
+}
+
+/// Sets field `name` of `a` to `text`, checking ids and parsing dates.
+fn set_field(
+    name: &str,
+    text: String,
+    label: &dyn Fn() -> String,
+    a: &mut Article,
+    warnings: &mut Vec<Warning>,
+) -> std::result::Result<(), String> {
+    match name {
+        "id" => {
+            a.id = trimmed(text);
+            if a.id.len() > MAX_ID_BYTES {
+                return Err(format!(
+                    "{}: expected an id of at most {MAX_ID_BYTES} bytes, found {} bytes",
+                    label(),
+                    a.id.len()
+                ));
+            }
+        }
+        "title" => a.title = text,
+        "body" => a.body = text,
+        "date" => {
+            if text.trim().is_empty() {
+                return Ok(());
+            }
+            match parse_date(&text) {
+                Some(secs) => a.date = Some(secs),
+                None => warnings.push(Warning {
+                    field: "date",
+                    message: format!(
+                        "{:?} is not a date ({ACCEPTED}); article kept undated",
+                        truncate(&text, 60)
+                    ),
+                }),
+            }
+        }
+        "source" => a.source = non_empty(text),
+        "url" => a.url = non_empty(text),
+        "category" => a.category = non_empty(text),
+        _ => {}
     }
     Ok(())
 }

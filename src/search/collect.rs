@@ -67,7 +67,7 @@ impl Collector for AllHits {
     fn merge_fruits(&self, fruits: Vec<Vec<RawHit>>) -> tantivy::Result<Vec<RawHit>> {
         // The first segment's list grows to hold the others' (its memory
         // is moved, not copied, and not touched again: a fresh list for
-        // all was 10% of an export's page faults).
+        // all would fault in its pages once more).
         let total = fruits.iter().map(Vec::len).sum::<usize>();
         let mut fruits = fruits.into_iter();
         let mut hits = fruits.next().unwrap_or_default();

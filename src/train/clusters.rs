@@ -159,88 +159,19 @@ fn f(x: i64) -> f64 {
 /// (the rare-word bucket) takes part like any other.
 fn exchange(g: &Graph, c: usize, iterations: usize, report: &mut dyn FnMut(&str)) -> Vec<u32> {
     let v = g.succ.len();
-    let c = c.min(v).max(1);
-    let mut class: Vec<u32> = (0..v).map(|w| (w % c) as u32).collect();
-    let mut n = vec![0i64; c * c];
-    let mut nl = vec![0i64; c];
-    let mut nr = vec![0i64; c];
-    for (a, list) in g.succ.iter().enumerate() {
-        for &(b, k) in list {
-            let (ca, cb) = (class[a] as usize, class[b as usize] as usize);
-            n[ca * c + cb] += k as i64;
-            nl[ca] += k as i64;
-            nr[cb] += k as i64;
-        }
-    }
-    let mut right = vec![0i64; c];
-    let mut left = vec![0i64; c];
+    let mut classes = Classes::new(g, c.min(v).max(1));
+    let mut near = Neighbours::new(classes.c);
     for it in 1..=iterations {
         let mut moved = 0usize;
         for w in 0..v {
-            // Class counts of w's neighbours (w itself aside).
-            let mut rnz: Vec<usize> = Vec::new();
-            let mut lnz: Vec<usize> = Vec::new();
-            let mut own = 0i64;
-            let (mut wl, mut wr) = (0i64, 0i64);
-            for &(u, k) in &g.succ[w] {
-                wl += k as i64;
-                if u as usize == w {
-                    own += k as i64;
-                    continue;
-                }
-                let cu = class[u as usize] as usize;
-                if right[cu] == 0 {
-                    rnz.push(cu);
-                }
-                right[cu] += k as i64;
-            }
-            for &(u, k) in &g.pred[w] {
-                wr += k as i64;
-                if u as usize == w {
-                    continue;
-                }
-                let cu = class[u as usize] as usize;
-                if left[cu] == 0 {
-                    lnz.push(cu);
-                }
-                left[cu] += k as i64;
-            }
-            let a = class[w] as usize;
-            // Take w out of its class.
-            for &x in &rnz {
-                n[a * c + x] -= right[x];
-            }
-            for &x in &lnz {
-                n[x * c + a] -= left[x];
-            }
-            n[a * c + a] -= own;
-            nl[a] -= wl;
-            nr[a] -= wr;
-            // Gain of putting it into each class.
-            let gain = |b: usize| -> f64 {
-                let mut d = 0.0;
-                for &x in &rnz {
-                    if x != b {
-                        let cur = n[b * c + x];
-                        d += f(cur + right[x]) - f(cur);
-                    }
-                }
-                for &x in &lnz {
-                    if x != b {
-                        let cur = n[x * c + b];
-                        d += f(cur + left[x]) - f(cur);
-                    }
-                }
-                let bb = n[b * c + b];
-                d += f(bb + right[b] + left[b] + own) - f(bb);
-                d -= f(nl[b] + wl) - f(nl[b]);
-                d -= f(nr[b] + wr) - f(nr[b]);
-                d
-            };
-            let gains: Vec<f64> = if rnz.len() + lnz.len() > 64 {
-                (0..c).into_par_iter().map(gain).collect()
+            near.count(g, &classes.class, w);
+            let a = classes.class[w] as usize;
+            classes.shift(a, &near, -1);
+            let gain = |b: usize| classes.gain(b, &near);
+            let gains: Vec<f64> = if near.rnz.len() + near.lnz.len() > 64 {
+                (0..classes.c).into_par_iter().map(gain).collect()
             } else {
-                (0..c).map(gain).collect()
+                (0..classes.c).map(gain).collect()
             };
             let mut best = a;
             for (b, &gb) in gains.iter().enumerate() {
@@ -251,34 +182,168 @@ fn exchange(g: &Graph, c: usize, iterations: usize, report: &mut dyn FnMut(&str)
             if best != a {
                 moved += 1;
             }
-            for &x in &rnz {
-                n[best * c + x] += right[x];
-            }
-            for &x in &lnz {
-                n[x * c + best] += left[x];
-            }
-            n[best * c + best] += own;
-            nl[best] += wl;
-            nr[best] += wr;
-            class[w] = best as u32;
-            for &x in &rnz {
-                right[x] = 0;
-            }
-            for &x in &lnz {
-                left[x] = 0;
-            }
+            classes.shift(best, &near, 1);
+            classes.class[w] = best as u32;
+            near.clear();
         }
-        let objective: f64 = n.iter().map(|&x| f(x)).sum::<f64>()
-            - nl.iter().map(|&x| f(x)).sum::<f64>()
-            - nr.iter().map(|&x| f(x)).sum::<f64>();
         report(&format!(
-            "iteration {it}: {moved} words moved, objective {objective:.0}"
+            "iteration {it}: {moved} words moved, objective {:.0}",
+            classes.objective()
         ));
         if moved == 0 {
             break;
         }
     }
-    class
+    classes.class
+}
+
+/// A class per word and the class bigram counts: `n[a * c + b]` bigrams
+/// from class a to class b, `nl[a]` bigrams leaving a, `nr[b]` entering b.
+struct Classes {
+    c: usize,
+    class: Vec<u32>,
+    n: Vec<i64>,
+    nl: Vec<i64>,
+    nr: Vec<i64>,
+}
+
+impl Classes {
+    /// Words dealt round-robin into `c` classes.
+    fn new(g: &Graph, c: usize) -> Classes {
+        let v = g.succ.len();
+        let class: Vec<u32> = (0..v).map(|w| (w % c) as u32).collect();
+        let mut n = vec![0i64; c * c];
+        let mut nl = vec![0i64; c];
+        let mut nr = vec![0i64; c];
+        for (a, list) in g.succ.iter().enumerate() {
+            for &(b, k) in list {
+                let (ca, cb) = (class[a] as usize, class[b as usize] as usize);
+                n[ca * c + cb] += k as i64;
+                nl[ca] += k as i64;
+                nr[cb] += k as i64;
+            }
+        }
+        Classes {
+            c,
+            class,
+            n,
+            nl,
+            nr,
+        }
+    }
+
+    /// Adds (`sign` 1) or takes out (-1) a word with neighbours `near` to or
+    /// from class `a`.
+    fn shift(&mut self, a: usize, near: &Neighbours, sign: i64) {
+        let c = self.c;
+        for &x in &near.rnz {
+            self.n[a * c + x] += sign * near.right[x];
+        }
+        for &x in &near.lnz {
+            self.n[x * c + a] += sign * near.left[x];
+        }
+        self.n[a * c + a] += sign * near.own;
+        self.nl[a] += sign * near.wl;
+        self.nr[a] += sign * near.wr;
+    }
+
+    /// The gain in the objective of putting a word with neighbours `near`
+    /// (taken out of its class) into class `b`.
+    fn gain(&self, b: usize, near: &Neighbours) -> f64 {
+        let (c, n) = (self.c, &self.n);
+        let mut d = 0.0;
+        for &x in &near.rnz {
+            if x != b {
+                let cur = n[b * c + x];
+                d += f(cur + near.right[x]) - f(cur);
+            }
+        }
+        for &x in &near.lnz {
+            if x != b {
+                let cur = n[x * c + b];
+                d += f(cur + near.left[x]) - f(cur);
+            }
+        }
+        let bb = n[b * c + b];
+        d += f(bb + near.right[b] + near.left[b] + near.own) - f(bb);
+        d -= f(self.nl[b] + near.wl) - f(self.nl[b]);
+        d -= f(self.nr[b] + near.wr) - f(self.nr[b]);
+        d
+    }
+
+    /// The class bigram model's log-likelihood, up to a constant.
+    fn objective(&self) -> f64 {
+        self.n.iter().map(|&x| f(x)).sum::<f64>()
+            - self.nl.iter().map(|&x| f(x)).sum::<f64>()
+            - self.nr.iter().map(|&x| f(x)).sum::<f64>()
+    }
+}
+
+/// The class counts of one word's neighbours (the word itself aside):
+/// `right[x]` bigrams from the word into class x, `left[x]` from class x
+/// into it, the classes with counts in `rnz` and `lnz`; `own` its bigrams
+/// with itself, `wl` and `wr` all it starts and ends.
+struct Neighbours {
+    right: Vec<i64>,
+    left: Vec<i64>,
+    rnz: Vec<usize>,
+    lnz: Vec<usize>,
+    own: i64,
+    wl: i64,
+    wr: i64,
+}
+
+impl Neighbours {
+    fn new(c: usize) -> Neighbours {
+        Neighbours {
+            right: vec![0; c],
+            left: vec![0; c],
+            rnz: Vec::new(),
+            lnz: Vec::new(),
+            own: 0,
+            wl: 0,
+            wr: 0,
+        }
+    }
+
+    /// Counts word `w`'s neighbours by class (after [`Neighbours::clear`]).
+    fn count(&mut self, g: &Graph, class: &[u32], w: usize) {
+        (self.own, self.wl, self.wr) = (0, 0, 0);
+        for &(u, k) in &g.succ[w] {
+            self.wl += k as i64;
+            if u as usize == w {
+                self.own += k as i64;
+                continue;
+            }
+            let cu = class[u as usize] as usize;
+            if self.right[cu] == 0 {
+                self.rnz.push(cu);
+            }
+            self.right[cu] += k as i64;
+        }
+        for &(u, k) in &g.pred[w] {
+            self.wr += k as i64;
+            if u as usize == w {
+                continue;
+            }
+            let cu = class[u as usize] as usize;
+            if self.left[cu] == 0 {
+                self.lnz.push(cu);
+            }
+            self.left[cu] += k as i64;
+        }
+    }
+
+    fn clear(&mut self) {
+        for &x in &self.rnz {
+            self.right[x] = 0;
+        }
+        for &x in &self.lnz {
+            self.left[x] = 0;
+        }
+        self.rnz.clear();
+        self.lnz.clear();
+    }
 }
 
 #[cfg(test)]

@@ -55,8 +55,8 @@ impl WordCache {
 
     /// Takes back a document's token infos ([`Doc::infos_with`]) when it is
     /// done with, so the next document's are written to memory already
-    /// mapped (a fresh vector a document: ~1.4% of an indexing run's time
-    /// in the kernel zeroing pages for it). Very long documents' are let go.
+    /// mapped (a fresh vector a document has the kernel zero pages for
+    /// it). Very long documents' are let go.
     pub fn recycle(&mut self, infos: Vec<TokenInfo>) {
         if infos.capacity() <= Self::SPARE_MAX {
             self.spare = infos;
@@ -264,8 +264,8 @@ impl<'a> Doc<'a> {
         }
         // What depends on the word alone, computed once per distinct word.
         // Each word's place in the table is loaded eight words ahead, its
-        // text and info four ahead (three dependent loads, ~13% of tagging
-        // when each waited for the one before). Each info is written whole
+        // text and info four ahead (three dependent loads, which otherwise
+        // each wait for the one before). Each info is written whole
         // (filling a vector of defaults first and then each field wrote
         // ~110 bytes a token twice); only a headline's or table row's
         // tokens are touched again, for their sentence's flags.

@@ -286,8 +286,7 @@ pub struct DocHistory {
 
 impl DocHistory {
     /// An empty history with room for the words of `infos` it may record
-    /// (each capitalised one; growing the maps as words came cost 0.6% of
-    /// the instructions of indexing with entities).
+    /// (each capitalised one), so the maps do not grow as words come.
     pub fn for_tokens(infos: &[TokenInfo]) -> DocHistory {
         let capitalised = capitalised_count(infos);
         DocHistory {

@@ -228,9 +228,8 @@ const ASCII_WORD_MAX: usize = 48;
 /// [`lexical_info`] of an ASCII word of at most [`ASCII_WORD_MAX`] bytes
 /// (nearly every word of English news), its forms written on the stack:
 /// [`lexical_info_chars`] makes three or four strings and a vector for
-/// each of a run's ~215,000 words new to a tagging thread (token infos of
-/// a whole run 2.39 -> 2.24 G instructions). The same info (unit test
-/// against it).
+/// each word new to a tagging thread. The same info (unit test against
+/// it).
 fn lexical_info_ascii(w: &str, lex: &Lexicon) -> TokenInfo {
     let bytes = w.as_bytes();
     let n = bytes.len();

@@ -5,10 +5,8 @@ use super::labels::NLABELS;
 
 /// One slot of the weight table: a feature hash and its weights as 16-bit
 /// integers (times [`Weights::scale`]), together in one 64-byte cache line
-/// so that a lookup touches one line of memory. (In 48 bytes, half the
-/// slots straddled two lines, one of them not prefetched: tagging 5-10%
-/// slower, tag_speed medians of 8 interleaved runs 2.60 -> 2.38 s, for
-/// 16 MB more table.)
+/// so that a lookup touches one line of memory (in 48 bytes, half the slots
+/// would straddle two lines, one of them not prefetched).
 #[derive(Clone, Copy)]
 #[repr(C, align(64))]
 pub struct Entry {
@@ -58,10 +56,8 @@ impl Weights {
         scale: f32,
         rows: impl ExactSizeIterator<Item = (u64, [i16; NLABELS])>,
     ) -> Weights {
-        // Load factor at most 1/2 (~0.29 for the shipped model's 150,576
-        // features in 2^19 slots): a lookup, found or not, seldom walks
-        // past its first slot. At most 2/3 (2^18 slots, 0.57) tagging took
-        // 10% longer (tag_speed 3.18 -> 2.86 s on one core).
+        // Load factor at most 1/2: a lookup, found or not, seldom walks
+        // past its first slot (fuller tables made tagging slower).
         let cap = (rows.len() * 2 + 1).next_power_of_two().max(16);
         let mut table = Vec::new();
         crate::util::huge::reserve_huge(&mut table, cap);
