@@ -158,8 +158,8 @@ pub struct PageArgs {
     /// Output: table, json, jsonl or csv.
     #[arg(long, default_value = "table")]
     pub format: String,
-    /// Facets to count over all hits (comma-separated; "none" for none):
-    /// person, org, location, misc, source, category.
+    /// Facets to count over all hits (comma-separated; "all" for all,
+    /// "none" for none): person, org, location, misc, source, category.
     #[arg(long, default_value = "person,org,location,source")]
     pub facets: String,
     /// Entries per facet.

@@ -63,10 +63,12 @@ impl Shown {
     }
 }
 
-/// Parses `--facets person,org` (or `none`).
+/// Parses `--facets person,org` (or `none`, or `all`).
 pub fn parse_facets(spec: &str) -> Result<Vec<String>, Error> {
-    if spec.trim() == "none" {
-        return Ok(Vec::new());
+    match spec.trim() {
+        "none" => return Ok(Vec::new()),
+        "all" => return Ok(FACET_KINDS.iter().map(|k| k.to_string()).collect()),
+        _ => {}
     }
     spec.split(',')
         .map(str::trim)
@@ -76,7 +78,7 @@ pub fn parse_facets(spec: &str) -> Result<Vec<String>, Error> {
                 Ok(s.to_string())
             } else {
                 Err(Error::Usage(format!(
-                    "--facets: unknown facet {s:?}; facets are {} (or none)",
+                    "--facets: unknown facet {s:?}; facets are {} (or all, or none)",
                     FACET_KINDS.join(", ")
                 )))
             }

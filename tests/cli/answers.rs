@@ -405,6 +405,51 @@ fn recency_decays_scores_with_age() {
     );
 }
 
+/// `--facets all`, which batch's help offers, counts every facet, in
+/// batch as in search.
+#[test]
+fn facets_all_counts_every_facet_in_batch_and_search() {
+    let env = TestEnv::new();
+    env.index_fixtures();
+    let file = env.path("q.txt");
+    std::fs::write(&file, "putin\n").unwrap();
+    let r = env.run(&[
+        "batch",
+        file.to_str().unwrap(),
+        "--format",
+        "jsonl",
+        "--facets",
+        "all",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let facets: serde_json::Value = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l.get("facets").is_some())
+        .unwrap();
+    let s = env.run(&["search", "putin", "--format", "json", "--facets", "all"]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    let s: serde_json::Value = serde_json::from_str(&s.stdout).unwrap();
+    let kinds: Vec<&str> = s["facets"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        kinds,
+        ["person", "org", "location", "misc", "source", "category"]
+    );
+    assert_eq!(facets["facets"], s["facets"]);
+    let r = env.run(&["search", "putin", "--facets", "people"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --facets: unknown facet \"people\"; facets are person, org, location, misc, source, category (or all, or none)\n"
+    );
+}
+
 #[test]
 fn batch_counts_facets_and_makes_snippets_as_search_does() {
     let env = TestEnv::new();
