@@ -589,3 +589,52 @@ fn a_parallel_export_equals_the_sequential_search_rows() {
         "export and search rows differ"
     );
 }
+
+/// A `date:` clause scores the same in every segment: where every article
+/// of a segment was in the range, it used to score 0 (tantivy drops an
+/// all-documents clause), elsewhere 1, so equal articles ranked apart.
+#[test]
+fn a_date_clause_scores_the_same_in_every_segment() {
+    let env = TestEnv::new();
+    let article = |id: &str, date: &str| {
+        format!(r#"{{"id":"{id}","title":"Oil","body":"oil prices rose","date":"{date}"}}"#)
+    };
+    let first = env.path("first.jsonl");
+    std::fs::write(
+        &first,
+        [article("a", "2020-03-01"), article("b", "2020-03-02")].join("\n"),
+    )
+    .unwrap();
+    let second = env.path("second.jsonl");
+    std::fs::write(
+        &second,
+        [article("c", "2020-03-03"), article("d", "2021-01-01")].join("\n"),
+    )
+    .unwrap();
+    for f in [&first, &second] {
+        let r = env.run(&["index", f.to_str().unwrap(), "--no-entities", "--quiet"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let r = env.run(&[
+        "search",
+        "oil date:2020",
+        "--format",
+        "jsonl",
+        "--facets",
+        "none",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let hits: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ids(&r.stdout), ["a", "b", "c"]);
+    let scores: Vec<f64> = hits.iter().map(|h| h["score"].as_f64().unwrap()).collect();
+    assert!(scores.iter().all(|s| *s == scores[0]), "{scores:?}");
+    let bare = env.run(&["search", "oil", "--format", "jsonl", "--facets", "none"]);
+    let bare: serde_json::Value =
+        serde_json::from_str(bare.stdout.lines().next().unwrap()).unwrap();
+    let bare = bare["score"].as_f64().unwrap();
+    assert!((scores[0] - bare - 1.0).abs() < 1e-3, "{scores:?} {bare}");
+}

@@ -139,7 +139,7 @@ impl Builder<'_> {
                         "date: {text:?} is not a day, month or year (2020-03-06, 2020-03, 2020)"
                     ))
                 })?;
-                Ok(date_range(f.date, Some(lo), Some(hi)))
+                Ok(scored_date(date_range(f.date, Some(lo), Some(hi))))
             }
             Some(name) => {
                 let fld = match name {
@@ -223,12 +223,22 @@ impl Builder<'_> {
                     .ok_or_else(|| QueryError::new(self.q, at, format!("date range: {s:?} is not a day, month or year (2020-03-06, 2020-03, 2020)"))),
             }
         };
-        Ok(date_range(
+        Ok(scored_date(date_range(
             self.fields.date,
             bound(lo, false)?,
             bound(hi, true)?,
-        ))
+        )))
     }
+}
+
+/// A date clause of the query language, scoring 1 in every matching
+/// article, as a range query does in Lucene. Bare, its score would depend on
+/// the segment: where every article of a segment is in the range, tantivy
+/// gives the range an all-documents scorer, which a boolean query then
+/// drops from its required clauses, so the clause scored 0 there and 1
+/// elsewhere, and the same index ranked differently as merges changed.
+fn scored_date(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(ConstScoreQuery::new(q, 1.0))
 }
 
 /// Articles dated in `[lo, hi)` (UTC seconds); None is open.
