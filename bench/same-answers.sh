@@ -10,8 +10,8 @@
 # What differs from run to run by design is blanked: provenance timestamps and
 # commit ids, timings, index sizes and segment counts.
 # Indexing with several threads lays articles out in segments in whatever order the threads
-# take them, and some answers depend on the layout (a range clause's score, more-like-this
-# term statistics), so the query answers run on indexes kept from the first run: with
+# take them, and some answers depend on the layout (more-like-this term statistics), so the
+# query answers run on indexes kept from the first run: with
 # INDEXES=DIR, indexes are saved there if DIR is empty and reused from there otherwise. Each
 # run still indexes afresh and stores a dump of every article (all columns) of its new index.
 # Env: BIN (target/release/newsdex, built if missing), SHARED (../shared), INDEXES.
