@@ -47,6 +47,23 @@ pub enum Command {
     /// The entity tagger: tag, evaluate, train.
     #[command(subcommand)]
     Ner(NerCommand),
+    /// Shell completions on stdout: bash, zsh, fish, powershell or elvish.
+    Completions(CompletionsArgs),
+    /// The manual page (roff) on stdout, or one page per command in a folder.
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write newsdex.1 and a page per command (newsdex-index.1, ...) here.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell: bash, zsh, fish, powershell or elvish.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args)]
@@ -184,6 +201,10 @@ pub struct ExportArgs {
     /// Output file [default: stdout].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Start CSV or TSV with a UTF-8 byte-order mark, so that Excel reads it
+    /// as UTF-8 (other tools do not want one).
+    #[arg(long)]
+    pub bom: bool,
 }
 
 #[derive(Debug, Args)]
@@ -308,6 +329,10 @@ pub struct BatchArgs {
     /// Output file [default: stdout].
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Start CSV with a UTF-8 byte-order mark, so that Excel reads it as
+    /// UTF-8.
+    #[arg(long)]
+    pub bom: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -14,6 +14,9 @@ use crate::search::{Filters, Request, Sort, parse_half_life};
 
 pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     super::check_format(&a.format, &["csv", "jsonl", "trec"])?;
+    if a.bom && a.format != "csv" {
+        return Err(Error::Usage("--bom: only CSV starts with a byte-order mark".into()).into());
+    }
     let sort = Sort::parse(&a.sort)?;
     let queries = read_queries(&a.queries)?;
     let template = Request {
@@ -50,6 +53,7 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         facet_size: a.facet_size,
         threads: a.threads.unwrap_or_else(rayon::current_num_threads).max(1),
         path: a.output.clone(),
+        bom: a.bom,
     };
     let file = a.queries.display();
     let done = batch(&news, &config, |q, e| {

@@ -5,16 +5,23 @@
 use std::path::Path;
 
 use crate::cli::ExportArgs;
-use crate::error::ExitCode;
+use crate::error::{Error, ExitCode};
 use crate::export::{ExportConfig, Format, columns, export};
 use crate::index::NewsIndex;
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
+    let format = Format::parse(&a.format)?;
+    if a.bom && format == Format::Jsonl {
+        return Err(
+            Error::Usage("--bom: only CSV and TSV start with a byte-order mark".into()).into(),
+        );
+    }
     let config = ExportConfig {
         request: super::request(&a.query)?,
-        format: Format::parse(&a.format)?,
+        format,
         columns: columns::parse_export(a.fields.as_deref())?,
         output: a.output.clone(),
+        bom: a.bom,
     };
     let mut news = NewsIndex::open(dir)?;
     news.search_segments_in_parallel()?;

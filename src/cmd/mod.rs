@@ -3,6 +3,7 @@
 //! exit code out.
 
 pub mod batch;
+pub mod completions;
 pub mod cooccur;
 pub mod entities;
 pub mod export;
@@ -35,5 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Batch(a) => batch::run(&cli.index, a),
         Command::Similar(a) => similar::run(&cli.index, a),
         Command::Ner(c) => ner::run(c),
+        Command::Completions(a) => completions::run(a.shell),
+        Command::Man(a) => completions::man(a.dir.as_deref()),
     }
 }

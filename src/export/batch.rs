@@ -56,6 +56,8 @@ pub struct BatchConfig {
     pub threads: usize,
     /// None: stdout.
     pub path: Option<PathBuf>,
+    /// A byte-order mark before CSV.
+    pub bom: bool,
 }
 
 /// What a batch did.
@@ -99,6 +101,9 @@ pub fn batch(
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
     if let Output::Rows(format, columns) = &config.output {
+        if config.bom {
+            out.write_all(super::rows::BOM)?;
+        }
         out.write_all(&RowWriter::new(Vec::new(), *format, columns.clone())?.finish()?)?;
         if *format == Format::Jsonl && config.path.is_none() {
             serde_json::to_writer(&mut out, &meta)?;

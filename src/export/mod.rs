@@ -46,6 +46,8 @@ pub struct ExportConfig {
     pub columns: Vec<Column>,
     /// None: stdout (JSON lines then start with the provenance).
     pub output: Option<PathBuf>,
+    /// A byte-order mark before CSV or TSV.
+    pub bom: bool,
 }
 
 /// Writes every hit of the request, ranked, and returns their number.
@@ -65,6 +67,9 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
+            if config.bom {
+                out.write_all(rows::BOM)?;
+            }
             if config.format == Format::Jsonl {
                 // JSON lines on stdout carry their provenance first.
                 serde_json::to_writer(&mut out, &meta)?;
@@ -73,7 +78,10 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
             write_all(out, config.format, columns, &rows, &hits)?;
         }
         Some(path) => {
-            file::write_replacing(path, |out| {
+            file::write_replacing(path, |mut out| {
+                if config.bom {
+                    out.write_all(rows::BOM)?;
+                }
                 write_all(out, config.format, columns, &rows, &hits)
             })?;
             file::write_sidecar(path, &meta)?;

@@ -8,6 +8,9 @@ use super::numbers::{push_date, push_score, push_uint};
 use crate::error::{Error, Result};
 use crate::search::Hit;
 
+/// The UTF-8 byte-order mark `--bom` puts before CSV and TSV.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 /// Row formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

@@ -5,6 +5,7 @@ mod answers;
 mod index;
 mod ner;
 mod search;
+mod shell;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
