@@ -191,7 +191,7 @@ pub struct PageArgs {
 pub struct ExportArgs {
     #[command(flatten)]
     pub query: QueryArgs,
-    /// Output: csv, tsv or jsonl.
+    /// Output: csv, tsv, jsonl or xlsx (an Excel workbook, with -o).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Columns: id, score, rank, date, source, title, url, category, person,

@@ -10,8 +10,13 @@ use crate::export::{ExportConfig, Format, columns, export};
 use crate::index::NewsIndex;
 
 pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
-    let format = Format::parse(&a.format)?;
-    if a.bom && format == Format::Jsonl {
+    let workbook = a.format == "xlsx";
+    let format = if workbook {
+        Format::Csv
+    } else {
+        Format::parse(&a.format)?
+    };
+    if a.bom && (workbook || format == Format::Jsonl) {
         return Err(
             Error::Usage("--bom: only CSV and TSV start with a byte-order mark".into()).into(),
         );
@@ -22,14 +27,23 @@ pub fn run(dir: &Path, a: ExportArgs) -> anyhow::Result<ExitCode> {
         columns: columns::parse_export(a.fields.as_deref())?,
         output: a.output.clone(),
         bom: a.bom,
+        workbook,
     };
     let mut news = NewsIndex::open(dir)?;
     news.search_segments_in_parallel()?;
-    let hits = export(&news, &config)?;
+    let done = export(&news, &config)?;
     if let Some(path) = &config.output {
-        eprintln!("newsdex: wrote {hits} hits to {}", path.display());
+        let cut = match done.cut {
+            0 => String::new(),
+            n => format!(" ({n} cells cut at Excel's 32,767 characters)"),
+        };
+        eprintln!(
+            "newsdex: wrote {} hits to {}{cut}",
+            done.hits,
+            path.display()
+        );
     }
-    Ok(if hits == 0 {
+    Ok(if done.hits == 0 {
         ExitCode::NoHits
     } else {
         ExitCode::Success

@@ -12,7 +12,6 @@
 //! the one before.
 
 use std::borrow::Cow;
-use std::io::Write;
 
 use rayon::prelude::*;
 use tantivy::DocAddress;
@@ -20,7 +19,7 @@ use tantivy::tokenizer::MAX_TOKEN_LEN;
 
 use super::columns::Column;
 use super::entity_names::EntityNames;
-use super::rows::{Cell, RowWriter, Spans};
+use super::rows::{Cell, RowSink, Spans};
 use crate::search::{HitReader, IdReader, RawHit, StrReader};
 use crate::util::prefetch;
 
@@ -75,10 +74,10 @@ pub struct Scratch<'s> {
 impl FastColumns {
     /// Writes the rows of `hits`, ranked from `first`. `stored` reads the
     /// titles the title column cut ([`MAX_TOKEN_LEN`]).
-    pub fn write<'s, W: Write>(
+    pub fn write<'s, S: RowSink>(
         &'s self,
         stored: &HitReader<'_>,
-        w: &mut RowWriter<W>,
+        w: &mut S,
         scratch: &mut Scratch<'s>,
         first: usize,
         hits: &[RawHit],
@@ -180,11 +179,11 @@ impl<'s> Scratch<'s> {
     }
 
     /// The rows, from what the steps before read.
-    fn rows<W: Write>(
+    fn rows<S: RowSink>(
         &mut self,
         fast: &FastColumns,
         stored: &HitReader<'_>,
-        w: &mut RowWriter<W>,
+        w: &mut S,
         first: usize,
         hits: &[RawHit],
     ) -> anyhow::Result<()> {

@@ -20,16 +20,18 @@ pub mod page;
 pub mod provenance;
 pub mod rows;
 pub mod stream;
+pub mod xlsx;
 
 pub use columns::Column;
 pub use numbers::format_score;
-pub use rows::{Cell, Format, RowWriter};
+pub use rows::{Cell, Format, RowSink, RowWriter};
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use tantivy::{DocAddress, Searcher};
 
+use crate::error::Error;
 use crate::index::NewsIndex;
 use crate::search::{HitReader, IdReader, RawHit, Request, StrReader, order, unordered};
 use entity_names::EntityNames;
@@ -48,22 +50,60 @@ pub struct ExportConfig {
     pub output: Option<PathBuf>,
     /// A byte-order mark before CSV or TSV.
     pub bom: bool,
+    /// An Excel workbook (to `output`) instead of `format`'s text.
+    pub workbook: bool,
 }
 
-/// Writes every hit of the request, ranked, and returns their number.
-pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> {
+/// What an export wrote.
+pub struct Exported {
+    pub hits: usize,
+    /// Cells cut at Excel's limit (workbooks only).
+    pub cut: u64,
+}
+
+/// Writes every hit of the request, ranked.
+pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<Exported> {
+    if config.workbook && config.output.is_none() {
+        return Err(Error::Usage(
+            "--format xlsx needs -o FILE.xlsx (a workbook is a file, not a stream)".into(),
+        )
+        .into());
+    }
     let searcher = news.searcher()?;
     let (hits, rows) = ranked_rows(news, &searcher, config)?;
+    if config.workbook && hits.len() > xlsx::MAX_ROWS {
+        return Err(Error::Usage(format!(
+            "--format xlsx: {} hits, more than the {} rows an Excel sheet holds; export them as CSV (--format csv)",
+            hits.len(),
+            xlsx::MAX_ROWS
+        ))
+        .into());
+    }
     let columns = &config.columns;
     let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();
-    let format = config.format.name();
+    let format = if config.workbook {
+        "xlsx"
+    } else {
+        config.format.name()
+    };
     let meta = provenance::record(
         news,
         &searcher,
         &config.request,
         serde_json::json!({"command": "export", "format": format, "fields": names, "hits": hits.len()}),
     )?;
+    let mut cut = 0;
     match &config.output {
+        Some(path) if config.workbook => {
+            let mut workbook = rust_xlsxwriter::Workbook::new();
+            let mut sheet = xlsx::Sheet::new(&mut workbook, "hits", columns)?;
+            stream::write_each(&mut sheet, &rows, &hits)?;
+            cut = sheet.cut;
+            sheet.finish(&mut workbook)?;
+            xlsx::provenance_sheet(&mut workbook, &meta)?;
+            xlsx::save(&mut workbook, path)?;
+            file::write_sidecar(path, &meta)?;
+        }
         None => {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -87,7 +127,10 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<usize> 
             file::write_sidecar(path, &meta)?;
         }
     }
-    Ok(hits.len())
+    Ok(Exported {
+        hits: hits.len(),
+        cut,
+    })
 }
 
 /// Every hit of the request, ranked, with what writes their rows: the fast

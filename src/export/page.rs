@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::columns::parse_export;
 use super::numbers::format_score;
-use super::rows::{Format as RowFormat, RowWriter};
+use super::rows::{Format as RowFormat, RowSink, RowWriter};
 use crate::search::{Hit, SearchResult, day};
 
 /// Output formats of `newsdex search`.

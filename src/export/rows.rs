@@ -26,7 +26,7 @@ impl Format {
             "tsv" => Ok(Format::Tsv),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             other => Err(Error::Usage(format!(
-                "--format: expected csv, tsv or jsonl, got {other:?}"
+                "--format: expected csv, tsv, jsonl or xlsx, got {other:?}"
             ))),
         }
     }
@@ -106,10 +106,41 @@ pub fn hit_names(hit: &Hit) -> [Vec<&str>; 4] {
 
 impl<'a> Spans<'a> {
     /// The names (a span that is not one is empty).
-    fn names(self) -> impl Iterator<Item = &'a str> {
+    pub(super) fn names(self) -> impl Iterator<Item = &'a str> {
         self.spans
             .iter()
             .map(move |&(start, end)| self.text.get(start..end).unwrap_or_default())
+    }
+}
+
+/// Where rows go, a row of cells at a time: [`RowWriter`] (CSV, TSV, JSON
+/// lines) or [`super::xlsx::Sheet`] (a workbook).
+pub trait RowSink {
+    /// The columns each row has, in order.
+    fn columns(&self) -> &[Column];
+
+    /// Writes one row, one cell per column.
+    fn write_cells(&mut self, cells: &[Cell<'_>]) -> std::io::Result<()>;
+
+    /// Writes one hit.
+    fn write(&mut self, hit: &Hit) -> std::io::Result<()> {
+        let names = hit_names(hit);
+        let cells: Vec<Cell<'_>> = self
+            .columns()
+            .iter()
+            .map(|&c| Cell::of_hit(hit, c, &names))
+            .collect();
+        self.write_cells(&cells)
+    }
+}
+
+impl<W: Write> RowSink for RowWriter<W> {
+    fn columns(&self) -> &[Column] {
+        &self.columns
+    }
+
+    fn write_cells(&mut self, cells: &[Cell<'_>]) -> std::io::Result<()> {
+        RowWriter::write_cells(self, cells)
     }
 }
 
@@ -154,17 +185,6 @@ impl<W: Write> RowWriter<W> {
             block: Self::BLOCK,
             buf: String::new(),
         }
-    }
-
-    /// Writes one hit.
-    pub fn write(&mut self, hit: &Hit) -> std::io::Result<()> {
-        let names = hit_names(hit);
-        let cells: Vec<Cell<'_>> = self
-            .columns
-            .iter()
-            .map(|&c| Cell::of_hit(hit, c, &names))
-            .collect();
-        self.write_cells(&cells)
     }
 
     const BLOCK: usize = 1 << 16;

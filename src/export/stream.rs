@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::columns::Column;
 use super::fast::{FastColumns, Scratch};
-use super::rows::{Format, RowWriter};
+use super::rows::{Format, RowSink, RowWriter};
 use crate::search::{HitReader, RawHit};
 
 /// Hits formatted per task, and tasks per round.
@@ -30,9 +30,9 @@ impl Rows<'_> {
     /// Writes the rows of `hits`, ranked from `first`; `scratch` is reused
     /// from batch to batch (so that threads formatting rows do not contend
     /// for the allocator).
-    fn write<'s, W: Write>(
+    fn write<'s, S: RowSink>(
         &'s self,
-        w: &mut RowWriter<W>,
+        w: &mut S,
         scratch: &mut Scratch<'s>,
         first: usize,
         hits: &[RawHit],
@@ -104,4 +104,18 @@ pub fn write_all<W: Write>(
     })?;
     out.flush()?;
     Ok(out)
+}
+
+/// Writes the rows of every hit, in order, to `sink`, on this thread (for
+/// sinks that cannot take rows formatted elsewhere, as a workbook's sheet).
+pub fn write_each<S: RowSink>(
+    sink: &mut S,
+    rows: &Rows<'_>,
+    hits: &[RawHit],
+) -> anyhow::Result<()> {
+    let mut scratch = Scratch::default();
+    for (c, chunk) in hits.chunks(CHUNK).enumerate() {
+        rows.write(sink, &mut scratch, c * CHUNK + 1, chunk)?;
+    }
+    Ok(())
 }

@@ -6,6 +6,7 @@ mod index;
 mod ner;
 mod search;
 mod shell;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
