@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use super::columns::Column;
 use super::fast::{FastColumns, Scratch};
+use super::recorded::Recorded;
 use super::rows::{Format, RowSink, RowWriter};
 use crate::search::{HitReader, RawHit};
 
@@ -106,16 +107,41 @@ pub fn write_all<W: Write>(
     Ok(out)
 }
 
-/// Writes the rows of every hit, in order, to `sink`, on this thread (for
-/// sinks that cannot take rows formatted elsewhere, as a workbook's sheet).
+/// Writes the rows of every hit, in order, to `sink`, which only this
+/// thread writes (a workbook's sheet): rows are made a round at a time on
+/// every core, as [`write_all`] makes them, while this thread writes the
+/// round before.
 pub fn write_each<S: RowSink>(
     sink: &mut S,
     rows: &Rows<'_>,
     hits: &[RawHit],
 ) -> anyhow::Result<()> {
-    let mut scratch = Scratch::default();
-    for (c, chunk) in hits.chunks(CHUNK).enumerate() {
-        rows.write(sink, &mut scratch, c * CHUNK + 1, chunk)?;
-    }
-    Ok(())
+    let columns = sink.columns().to_vec();
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<anyhow::Result<Recorded>>>(0);
+        let columns = &columns;
+        s.spawn(move || {
+            for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
+                let parts = round
+                    .par_chunks(CHUNK)
+                    .enumerate()
+                    .map(|(c, chunk)| {
+                        let first = r * CHUNK * ROUND + c * CHUNK + 1;
+                        let mut recorded = Recorded::new(columns);
+                        rows.write(&mut recorded, &mut Scratch::default(), first, chunk)?;
+                        Ok(recorded)
+                    })
+                    .collect();
+                if tx.send(parts).is_err() {
+                    break;
+                }
+            }
+        });
+        for parts in rx {
+            for part in parts {
+                part?.replay(sink)?;
+            }
+        }
+        Ok(())
+    })
 }
