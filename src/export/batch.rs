@@ -95,21 +95,7 @@ pub fn batch(
         json!({"command": "batch", "queries_file": config.file.display().to_string(),
                "queries": config.queries.len(), "limit": config.limit, "format": run.format_name()}),
     )?;
-    let sink: Box<dyn Write> = match &config.path {
-        None => Box::new(std::io::stdout().lock()),
-        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
-    };
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
-    if let Output::Rows(format, columns) = &config.output {
-        if config.bom {
-            out.write_all(super::rows::BOM)?;
-        }
-        out.write_all(&RowWriter::new(Vec::new(), *format, columns.clone())?.finish()?)?;
-        if *format == Format::Jsonl && config.path.is_none() {
-            serde_json::to_writer(&mut out, &meta)?;
-            out.write_all(b"\n")?;
-        }
-    }
+    let mut out = open_output(config, &meta)?;
     // Reading every facet name once is part of running the queries.
     let opened = started.elapsed();
     let run = run.with_facet_names(&searcher)?;
@@ -162,6 +148,30 @@ pub fn batch(
     }
     outcome.ran = started.elapsed() - opened;
     Ok(outcome)
+}
+
+/// The output, stdout or the file, with what comes before the rows: the
+/// byte-order mark, the CSV header, and on stdout JSON lines' provenance.
+fn open_output(
+    config: &BatchConfig,
+    meta: &serde_json::Value,
+) -> anyhow::Result<std::io::BufWriter<Box<dyn Write>>> {
+    let sink: Box<dyn Write> = match &config.path {
+        None => Box::new(std::io::stdout().lock()),
+        Some(p) => Box::new(std::fs::File::create(p).map_err(|e| Error::io(p, e))?),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, sink);
+    if let Output::Rows(format, columns) = &config.output {
+        if config.bom {
+            out.write_all(super::rows::BOM)?;
+        }
+        out.write_all(&RowWriter::new(Vec::new(), *format, columns.clone())?.finish()?)?;
+        if *format == Format::Jsonl && config.path.is_none() {
+            serde_json::to_writer(&mut out, meta)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(out)
 }
 
 /// What every query of a batch shares.
