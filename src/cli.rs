@@ -296,7 +296,9 @@ pub struct BatchArgs {
     /// Order: relevance, date or -date.
     #[arg(long, default_value = "relevance", allow_hyphen_values = true)]
     pub sort: String,
-    /// Output: csv, jsonl or trec (`qid Q0 docid rank score tag`).
+    /// Output: csv, jsonl, trec (`qid Q0 docid rank score tag`) or xlsx (an
+    /// Excel workbook, with -o: a sheet per query, or one with a qid column
+    /// for more than 100 queries).
     #[arg(long, default_value = "csv")]
     pub format: String,
     /// Decay relevance with age: a half-life such as 30d (see search).

@@ -13,7 +13,7 @@ use crate::index::NewsIndex;
 use crate::search::{Filters, Request, Sort, parse_half_life};
 
 pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
-    super::check_format(&a.format, &["csv", "jsonl", "trec"])?;
+    super::check_format(&a.format, &["csv", "jsonl", "trec", "xlsx"])?;
     if a.bom && a.format != "csv" {
         return Err(Error::Usage("--bom: only CSV starts with a byte-order mark".into()).into());
     }
@@ -31,6 +31,7 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     let output = match a.format.as_str() {
         "trec" => Output::Trec(a.tag.clone()),
         "jsonl" => Output::Rows(Format::Jsonl, columns),
+        "xlsx" => Output::Workbook(columns),
         _ => Output::Rows(Format::Csv, columns),
     };
     let facets = match &a.facets {

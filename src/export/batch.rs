@@ -15,13 +15,14 @@ use tantivy::Searcher;
 use tantivy::tokenizer::MAX_TOKEN_LEN;
 
 use super::columns::Column;
-use super::rows::{Cell, Format, RowWriter, hit_names};
+use super::rows::{Cell, Format, RowSink, RowWriter, hit_names};
+use super::xlsx;
 use super::{SNIPPET_CHARS, file, provenance};
 use crate::error::Error;
 use crate::index::NewsIndex;
 use crate::search::{
-    FacetNames, FacetTally, HitReader, IdReader, RawHit, Request, StrReader, facet_names, ranked,
-    top_facets,
+    Compiled, FacetNames, FacetTally, HitReader, IdReader, Ranked, RawHit, Request, StrReader,
+    facet_names, ranked, top_facets,
 };
 
 /// One query of a batch file.
@@ -38,6 +39,8 @@ pub enum Output {
     Rows(Format, Vec<Column>),
     /// A TREC run: `qid Q0 docid rank score tag`.
     Trec(String),
+    /// An Excel workbook of rows of the given columns (to a file).
+    Workbook(Vec<Column>),
 }
 
 /// What `newsdex batch` is asked to do.
@@ -95,6 +98,9 @@ pub fn batch(
         json!({"command": "batch", "queries_file": config.file.display().to_string(),
                "queries": config.queries.len(), "limit": config.limit, "format": run.format_name()}),
     )?;
+    if let Output::Workbook(columns) = &config.output {
+        return write_workbook(&run, config, columns, &meta, started, failed);
+    }
     let mut out = open_output(config, &meta)?;
     // Reading every facet name once is part of running the queries.
     let opened = started.elapsed();
@@ -147,6 +153,76 @@ pub fn batch(
         file::write_sidecar(p, &meta)?;
     }
     outcome.ran = started.elapsed() - opened;
+    Ok(outcome)
+}
+
+/// Queries a workbook puts on a sheet each; with more, one sheet holds
+/// every query's rows, told apart by their qid.
+const SHEET_PER_QUERY: usize = 100;
+
+/// Writes a batch as an Excel workbook: a sheet per query (named by its
+/// id), or one `hits` sheet when there are more than [`SHEET_PER_QUERY`]
+/// queries; then the provenance sheet.
+fn write_workbook(
+    run: &Run<'_>,
+    config: &BatchConfig,
+    columns: &[Column],
+    meta: &serde_json::Value,
+    started: Instant,
+    mut failed: impl FnMut(&BatchQuery, &str),
+) -> anyhow::Result<BatchOutcome> {
+    let Some(path) = &config.path else {
+        return Err(Error::Usage(
+            "--format xlsx needs -o FILE.xlsx (a workbook is a file, not a stream)".into(),
+        )
+        .into());
+    };
+    let mut outcome = BatchOutcome {
+        counts: Vec::new(),
+        failed: 0,
+        opened: started.elapsed(),
+        ran: Duration::ZERO,
+    };
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    workbook.set_zip_compression_level(1);
+    let one_sheet = config.queries.len() > SHEET_PER_QUERY;
+    let mut columns = columns.to_vec();
+    if one_sheet && !columns.contains(&Column::Qid) {
+        columns.insert(0, Column::Qid);
+    }
+    let mut names = std::collections::HashSet::new();
+    let mut shared = one_sheet
+        .then(|| xlsx::Sheet::new(&mut workbook, "hits", &columns))
+        .transpose()?;
+    for q in &config.queries {
+        let mut own = None;
+        let sheet = match shared.as_mut() {
+            Some(sheet) => sheet,
+            None => own.insert(xlsx::Sheet::new(
+                &mut workbook,
+                &xlsx::unique_sheet_name(&q.id, &mut names),
+                &columns,
+            )?),
+        };
+        let room = xlsx::MAX_ROWS - sheet.rows();
+        match run.answer_rows(q, &columns, sheet, room)? {
+            Ok(n) => outcome.counts.push((q.id.clone(), n)),
+            Err(e) => {
+                failed(q, &e);
+                outcome.failed += 1;
+            }
+        }
+        if let Some(sheet) = own {
+            sheet.finish(&mut workbook)?;
+        }
+    }
+    if let Some(sheet) = shared {
+        sheet.finish(&mut workbook)?;
+    }
+    xlsx::provenance_sheet(&mut workbook, meta)?;
+    xlsx::save(&mut workbook, path)?;
+    file::write_sidecar(path, meta)?;
+    outcome.ran = started.elapsed() - outcome.opened;
     Ok(outcome)
 }
 
@@ -204,11 +280,13 @@ impl<'a> Run<'a> {
         titles.expect(lookups);
         let titles = titles.complete().then_some(titles);
         let stored = match &config.output {
-            Output::Rows(_, columns) => columns.iter().any(|&c| match c {
-                Column::Qid | Column::Rank | Column::Id | Column::Score | Column::Date => false,
-                Column::Title => titles.is_none(),
-                _ => true,
-            }),
+            Output::Rows(_, columns) | Output::Workbook(columns) => {
+                columns.iter().any(|&c| match c {
+                    Column::Qid | Column::Rank | Column::Id | Column::Score | Column::Date => false,
+                    Column::Title => titles.is_none(),
+                    _ => true,
+                })
+            }
             Output::Trec(_) => false,
         };
         Ok(Run {
@@ -234,11 +312,12 @@ impl<'a> Run<'a> {
         match &self.config.output {
             Output::Rows(format, _) => format.name(),
             Output::Trec(_) => "trec",
+            Output::Workbook(_) => "xlsx",
         }
     }
 
-    /// Writes one query's output; its number of hits, or why it failed.
-    fn answer(&self, q: &BatchQuery, out: &mut dyn Write) -> anyhow::Result<Result<usize, String>> {
+    /// Runs one query: its request and ranked hits, or why it failed.
+    fn search(&self, q: &BatchQuery) -> anyhow::Result<Result<(Compiled, Ranked), String>> {
         let request = Request {
             query: Some(q.text.clone()),
             ..self.config.template.clone()
@@ -257,9 +336,38 @@ impl<'a> Run<'a> {
             )?;
             Ok((compiled, found))
         });
-        let (compiled, found) = match found {
+        Ok(found.map_err(|e| e.to_string()))
+    }
+
+    /// Writes one query's hits as rows to `sheet` (a workbook's); at most
+    /// `room` rows fit.
+    fn answer_rows(
+        &self,
+        q: &BatchQuery,
+        columns: &[Column],
+        sheet: &mut impl RowSink,
+        room: usize,
+    ) -> anyhow::Result<Result<usize, String>> {
+        let (compiled, found) = match self.search(q)? {
             Ok(x) => x,
-            Err(e) => return Ok(Err(e.to_string())),
+            Err(e) => return Ok(Err(e)),
+        };
+        if found.hits.len() > room {
+            return Err(Error::Usage(format!(
+                "--format xlsx: query {} has more hits than the {} rows left in its sheet; give a --limit or use --format csv",
+                q.id, room
+            ))
+            .into());
+        }
+        self.write_rows(q, &*compiled.query, columns, &found.hits, sheet)?;
+        Ok(Ok(found.hits.len()))
+    }
+
+    /// Writes one query's output; its number of hits, or why it failed.
+    fn answer(&self, q: &BatchQuery, out: &mut dyn Write) -> anyhow::Result<Result<usize, String>> {
+        let (compiled, found) = match self.search(q)? {
+            Ok(x) => x,
+            Err(e) => return Ok(Err(e)),
         };
         match &self.config.output {
             Output::Trec(tag) => {
@@ -270,8 +378,11 @@ impl<'a> Run<'a> {
             }
             Output::Rows(format, columns) => {
                 let query = &*compiled.query;
-                self.write_rows(q, query, *format, columns, &found.hits, &mut *out)?;
+                let mut w = RowWriter::without_header(&mut *out, *format, columns.to_vec());
+                self.write_rows(q, query, columns, &found.hits, &mut w)?;
+                w.end()?;
             }
+            Output::Workbook(_) => unreachable!("workbooks are written by write_workbook"),
         }
         if let Some(tally) = found.tally {
             let facets: serde_json::Map<String, serde_json::Value> = self
@@ -300,10 +411,9 @@ impl<'a> Run<'a> {
         &self,
         q: &BatchQuery,
         query: &dyn tantivy::query::Query,
-        format: Format,
         columns: &[Column],
         hits: &[RawHit],
-        out: &mut dyn Write,
+        w: &mut impl RowSink,
     ) -> anyhow::Result<()> {
         let snippets = if columns.contains(&Column::Snippet) {
             SNIPPET_CHARS
@@ -316,7 +426,6 @@ impl<'a> Run<'a> {
             .transpose()?;
         // For titles the column cut (MAX_TOKEN_LEN): the stored one is whole.
         let whole_titles = HitReader::new(self.news, self.searcher, query, 0)?;
-        let mut w = RowWriter::without_header(out, format, columns.to_vec());
         for (i, h) in hits.iter().enumerate() {
             let rank = i + 1;
             let hit = reader.as_ref().map(|r| r.read(rank, h)).transpose()?;
@@ -350,7 +459,6 @@ impl<'a> Run<'a> {
                 .collect();
             w.write_cells(&cells)?;
         }
-        w.end()?;
         Ok(())
     }
 }

@@ -59,6 +59,25 @@ pub fn sheet_name(name: &str) -> String {
     }
 }
 
+/// [`sheet_name`] of `name`, made unique among `taken` (Excel compares
+/// sheet names without case) and kept off the names Excel reserves and
+/// the provenance sheet's.
+pub fn unique_sheet_name(name: &str, taken: &mut std::collections::HashSet<String>) -> String {
+    let base = sheet_name(name);
+    let mut candidate = base.clone();
+    let mut n = 1;
+    loop {
+        let key = candidate.to_lowercase();
+        if !matches!(key.as_str(), "history" | "provenance") && taken.insert(key) {
+            return candidate;
+        }
+        n += 1;
+        let suffix = format!(" ({n})");
+        let keep: String = base.chars().take(MAX_SHEET_NAME - suffix.len()).collect();
+        candidate = format!("{keep}{suffix}");
+    }
+}
+
 impl Sheet {
     /// A sheet named `name` with a bold header row of `columns`, frozen.
     pub fn new(
@@ -242,4 +261,41 @@ pub fn save(workbook: &mut Workbook, path: &Path) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, path).map_err(|e| crate::error::Error::io(path, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_excel_safe_and_unique() {
+        let mut taken = std::collections::HashSet::new();
+        let long = "x".repeat(40);
+        let names: Vec<String> = [
+            "q1",
+            "Q1",
+            "a/b:c?",
+            "History",
+            "provenance",
+            "",
+            &long,
+            &long,
+        ]
+        .iter()
+        .map(|n| unique_sheet_name(n, &mut taken))
+        .collect();
+        assert_eq!(
+            names[..6],
+            [
+                "q1",
+                "Q1 (2)",
+                "a_b_c_",
+                "History (2)",
+                "provenance (2)",
+                "query"
+            ]
+        );
+        assert_eq!(names[6], "x".repeat(31));
+        assert_eq!(names[7], format!("{} (2)", "x".repeat(27)));
+    }
 }

@@ -139,3 +139,86 @@ fn a_workbook_needs_a_file_and_refuses_bom() {
     assert_eq!(r.code, 2);
     assert!(!out.exists());
 }
+
+/// The rows of every sheet of a workbook, as text.
+fn sheets(path: &std::path::Path) -> Vec<(String, Vec<Vec<String>>)> {
+    let mut book: Xlsx<_> = open_workbook(path).unwrap();
+    book.sheet_names()
+        .into_iter()
+        .map(|name| {
+            let range = book.worksheet_range(&name).unwrap();
+            let rows = range
+                .rows()
+                .map(|r| r.iter().map(|d| d.to_string()).collect())
+                .collect();
+            (name, rows)
+        })
+        .collect()
+}
+
+#[test]
+fn a_batch_workbook_has_a_sheet_per_query_or_one_for_many() {
+    let env = TestEnv::new();
+    corpus(&env);
+    let queries = env.path("q.txt");
+    std::fs::write(&queries, "ankara\nerdoğan\nnothing-matches-this\n").unwrap();
+    let book = env.path("batch.xlsx");
+    let csv = env.path("batch.csv");
+    for (format, out) in [("xlsx", &book), ("csv", &csv)] {
+        let r = env.run(&[
+            "batch",
+            queries.to_str().unwrap(),
+            "--format",
+            format,
+            "--fields",
+            "qid,rank,id,title,person",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+    let csv: Vec<Vec<String>> = csv::Reader::from_path(&csv)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let got = sheets(&book);
+    let names: Vec<&str> = got.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["1", "2", "3", "provenance"]);
+    for (qid, rows) in &got[..3] {
+        assert_eq!(rows[0], ["qid", "rank", "id", "title", "person"]);
+        let want: Vec<&Vec<String>> = csv.iter().filter(|r| &r[0] == qid).collect();
+        assert_eq!(rows.len() - 1, want.len(), "query {qid}");
+        for (row, want) in rows[1..].iter().zip(want) {
+            assert_eq!(row, want);
+        }
+    }
+    assert_eq!(
+        got[2].1.len(),
+        1,
+        "a query without hits has its header only"
+    );
+    // More queries than sheets: one sheet, with the qid column added.
+    let many: String = (0..101)
+        .map(|i| if i % 2 == 0 { "ankara\n" } else { "talks\n" })
+        .collect();
+    std::fs::write(&queries, many).unwrap();
+    let r = env.run(&[
+        "batch",
+        queries.to_str().unwrap(),
+        "--format",
+        "xlsx",
+        "--fields",
+        "id",
+        "-o",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let got = sheets(&book);
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].0, "hits");
+    assert_eq!(got[0].1[0], ["qid", "id"]);
+    assert_eq!(got[0].1.len(), 1 + 51 * 3 + 50, "ankara: 3 hits, talks: 1");
+    assert_eq!(got[0].1[1][0], "1");
+    assert_eq!(got[0].1.last().unwrap()[0], "101");
+}
