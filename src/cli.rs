@@ -172,9 +172,12 @@ pub struct PageArgs {
     /// Hits to skip.
     #[arg(long, default_value_t = 0)]
     pub offset: usize,
-    /// Output: table, json, jsonl or csv.
+    /// Output: table, json, jsonl, csv or xlsx (an Excel workbook, with -o).
     #[arg(long, default_value = "table")]
     pub format: String,
+    /// The workbook to write (--format xlsx).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
     /// Facets to count over all hits (comma-separated; "all" for all,
     /// "none" for none): person, org, location, misc, source, category.
     #[arg(long, default_value = "person,org,location,source")]

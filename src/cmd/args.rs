@@ -4,6 +4,7 @@
 use std::io::IsTerminal;
 
 use crate::error::{Error, Result};
+use crate::search::FACET_KINDS;
 
 /// Checks `--format` against the values a command accepts.
 pub fn check_format(format: &str, allowed: &[&str]) -> Result<()> {
@@ -55,4 +56,27 @@ pub fn width() -> usize {
         .ok()
         .and_then(|c| c.parse().ok())
         .unwrap_or(100)
+}
+
+/// Parses `--facets person,org` (or `none`, or `all`).
+pub fn parse_facets(spec: &str) -> Result<Vec<String>> {
+    match spec.trim() {
+        "none" => return Ok(Vec::new()),
+        "all" => return Ok(FACET_KINDS.iter().map(|k| k.to_string()).collect()),
+        _ => {}
+    }
+    spec.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if FACET_KINDS.contains(&s) {
+                Ok(s.to_string())
+            } else {
+                Err(Error::Usage(format!(
+                    "--facets: unknown facet {s:?}; facets are {} (or all, or none)",
+                    FACET_KINDS.join(", ")
+                )))
+            }
+        })
+        .collect()
 }

@@ -36,7 +36,7 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
     };
     let facets = match &a.facets {
         None => Vec::new(),
-        Some(spec) if a.format == "jsonl" => super::search::parse_facets(spec)?,
+        Some(spec) if a.format == "jsonl" => super::parse_facets(spec)?,
         Some(_) => {
             return Err(Error::Usage(
                 "--facets needs --format jsonl (facet counts are a line per query)".into(),

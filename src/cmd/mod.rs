@@ -9,6 +9,7 @@ pub mod entities;
 pub mod export;
 pub mod index;
 pub mod ner;
+pub mod page;
 pub mod search;
 pub mod similar;
 pub mod stats;
@@ -17,7 +18,7 @@ pub mod timeline;
 mod args;
 mod request;
 
-pub use args::{check_format, color, entity_types, width};
+pub use args::{check_format, color, entity_types, parse_facets, width};
 pub use request::request;
 
 use crate::cli::{Cli, Command};

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use super::search::Shown;
+use super::page::Shown;
 use crate::answers::similar::similar_query;
 use crate::cli::SimilarArgs;
 use crate::error::{Error, ExitCode};
 use crate::index::NewsIndex;
-use crate::search::{Compiled, search};
+use crate::search::{Compiled, Filters, Request, Sort, search};
 
 pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
     let shown = Shown::new(&a.page)?;
@@ -22,5 +22,13 @@ pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
         .into());
     };
     let result = search(&news, &Compiled::by_relevance(query), &shown.page)?;
-    shown.print(&result)
+    // What a workbook's provenance records of the question.
+    let request = Request {
+        query: Some(format!("similar to {}", a.id)),
+        any: false,
+        recency: None,
+        filters: Filters::default(),
+        sort: Sort::Relevance,
+    };
+    shown.print(&news, &request, &result)
 }

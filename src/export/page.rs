@@ -2,12 +2,14 @@
 //! table (for people), JSON, JSON lines or CSV (for programs).
 
 use std::io::Write;
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use super::columns::parse_export;
 use super::numbers::format_score;
 use super::rows::{Format as RowFormat, RowSink, RowWriter};
+use super::xlsx;
 use crate::search::{Hit, SearchResult, day};
 
 /// Output formats of `newsdex search`.
@@ -17,6 +19,8 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// An Excel workbook ([`write_workbook`]), to a file.
+    Xlsx,
 }
 
 impl Format {
@@ -26,8 +30,9 @@ impl Format {
             "json" => Ok(Format::Json),
             "jsonl" | "ndjson" => Ok(Format::Jsonl),
             "csv" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
             other => Err(crate::error::Error::Usage(format!(
-                "--format: expected table, json, jsonl or csv, got {other:?}"
+                "--format: expected table, json, jsonl, csv or xlsx, got {other:?}"
             ))),
         }
     }
@@ -104,7 +109,28 @@ pub fn write(
             Ok(())
         }
         Format::Table => table(out, result, offset, color, width),
+        Format::Xlsx => Err(std::io::Error::other(
+            "--format xlsx needs -o FILE.xlsx (a workbook is a file, not a stream)",
+        )),
     }
+}
+
+/// Writes the page's hits as an Excel workbook at `path`, with the CSV's
+/// columns and a provenance sheet of `meta`; returns the cells cut at
+/// Excel's limit.
+pub fn write_workbook(result: &SearchResult, path: &Path, meta: &Value) -> anyhow::Result<u64> {
+    let columns = parse_export(None)?;
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let mut sheet = xlsx::Sheet::new(&mut workbook, "hits", &columns)?;
+    for h in &result.hits {
+        sheet.write(h)?;
+    }
+    let cut = sheet.cut;
+    sheet.finish(&mut workbook)?;
+    xlsx::provenance_sheet(&mut workbook, meta)?;
+    xlsx::save(&mut workbook, path)?;
+    super::file::write_sidecar(path, meta)?;
+    Ok(cut)
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -222,3 +222,56 @@ fn a_batch_workbook_has_a_sheet_per_query_or_one_for_many() {
     assert_eq!(got[0].1[1][0], "1");
     assert_eq!(got[0].1.last().unwrap()[0], "101");
 }
+
+#[test]
+fn a_search_page_as_a_workbook_has_the_rows_of_its_csv() {
+    let env = TestEnv::new();
+    corpus(&env);
+    let book = env.path("page.xlsx");
+    let r = env.run(&[
+        "search",
+        "ankara",
+        "--format",
+        "xlsx",
+        "-o",
+        book.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        format!("newsdex: wrote 3 hits to {}\n", book.display())
+    );
+    let csv = env.run(&["search", "ankara", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv.stdout.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let got = sheets(&book);
+    assert_eq!(got[0].0, "hits");
+    assert_eq!(got[1].0, "provenance");
+    assert_eq!(got[0].1[0], header);
+    let text = |i: usize| {
+        header
+            .iter()
+            .position(|h| h == ["id", "title", "person"][i])
+            .unwrap()
+    };
+    for (row, want) in got[0].1[1..]
+        .iter()
+        .zip(reader.records().map(Result::unwrap))
+    {
+        for i in 0..3 {
+            assert_eq!(row[text(i)], want[text(i)]);
+        }
+    }
+    assert!(
+        got[1]
+            .1
+            .iter()
+            .any(|r| r[0] == "command" && r[1] == "search")
+    );
+    let r = env.run(&["search", "ankara", "-o", book.to_str().unwrap()]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: -o: only --format xlsx writes a file (the other formats go to stdout)\n"
+    );
+}
