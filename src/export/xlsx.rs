@@ -298,4 +298,51 @@ mod tests {
         assert_eq!(names[6], "x".repeat(31));
         assert_eq!(names[7], format!("{} (2)", "x".repeat(27)));
     }
+
+    /// The sheet's XML, from a workbook saved to memory.
+    fn sheet_xml(workbook: &mut Workbook) -> String {
+        let bytes = workbook.save_to_buffer().unwrap();
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        xml
+    }
+
+    #[test]
+    fn links_dates_and_long_cells() {
+        let mut workbook = Workbook::new();
+        let columns = [Column::Url, Column::Date, Column::Title];
+        let mut sheet = Sheet::new(&mut workbook, "hits", &columns).unwrap();
+        let long = "é".repeat(40_000);
+        sheet
+            .write_cells(&[
+                Cell::Maybe(Some("https://example.org/a?b=1&c=2")),
+                Cell::Date(1_709_634_600),
+                Cell::Text(&long),
+            ])
+            .unwrap();
+        sheet
+            .write_cells(&[
+                Cell::Maybe(Some("not a link")),
+                Cell::Date(-1),
+                Cell::Text("x"),
+            ])
+            .unwrap();
+        assert_eq!((sheet.rows(), sheet.cut), (2, 1));
+        sheet.finish(&mut workbook).unwrap();
+        let xml = sheet_xml(&mut workbook);
+        assert!(xml.contains("<hyperlinks><hyperlink ref=\"A2\""), "{xml}");
+        assert!(!xml.contains("ref=\"A3\" r:id"), "text is not a link");
+        assert!(xml.contains("<autoFilter ref=\"A1:C3\"/>"));
+        assert!(xml.contains("state=\"frozen\""));
+        // 2024-03-05 10:30 UTC as an Excel serial date, and 1969-12-31 23:59:59.
+        assert!(xml.contains("<v>45356.4375</v>"), "{xml}");
+        assert!(xml.contains("<v>25568.99998842"), "{xml}");
+        let cut = format!("{} [cut]", "é".repeat(MAX_CELL - CUT_MARK.len()));
+        assert!(xml.contains(&cut));
+    }
 }
