@@ -79,13 +79,7 @@ impl NewsIndex {
             other => Error::Tantivy(other),
         })?;
         decl.register_analyzers(index.tokenizers())?;
-        let fields = Fields::resolve(&index.schema())?;
-        Ok(NewsIndex {
-            index,
-            fields,
-            meta,
-            dir: dir.to_path_buf(),
-        })
+        NewsIndex::with(index, meta, dir)
     }
 
     /// Opens the index at `dir`, creating it if there is none; with
@@ -133,6 +127,11 @@ impl NewsIndex {
             newsdex_version: env!("CARGO_PKG_VERSION").to_string(),
         };
         write_meta(dir, &meta)?;
+        NewsIndex::with(index, meta, dir)
+    }
+
+    /// The index with its field handles resolved.
+    fn with(index: Index, meta: IndexMeta, dir: &Path) -> Result<NewsIndex> {
         let fields = Fields::resolve(&index.schema())?;
         Ok(NewsIndex {
             index,
