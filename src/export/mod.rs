@@ -18,7 +18,6 @@ pub mod file;
 pub mod numbers;
 pub mod page;
 pub mod provenance;
-mod recorded;
 pub mod rows;
 pub mod stream;
 pub mod xlsx;
@@ -96,16 +95,9 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<Exporte
     let mut cut = 0;
     match &config.output {
         Some(path) if config.workbook => {
-            let mut workbook = rust_xlsxwriter::Workbook::new();
-            // Compressing the sheet is most of a workbook's writing: the
-            // fastest level, for a somewhat larger file.
-            workbook.set_zip_compression_level(1);
-            let mut sheet = xlsx::Sheet::new(&mut workbook, "hits", columns)?;
-            stream::write_each(&mut sheet, &rows, &hits)?;
-            cut = sheet.cut;
-            sheet.finish(&mut workbook)?;
-            xlsx::provenance_sheet(&mut workbook, &meta)?;
-            xlsx::save(&mut workbook, path)?;
+            let mut book = xlsx::book::Book::create(path, columns)?;
+            stream::write_book(&mut book, &rows, &hits)?;
+            cut = book.finish(path, &meta)?;
             file::write_sidecar(path, &meta)?;
         }
         None => {

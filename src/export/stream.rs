@@ -1,7 +1,8 @@
 //! Every hit of an export written in rank order, its rows formatted in
 //! parallel: chunks of hits formatted a round at a time on every core while
 //! the round before is written, so memory stays bounded whatever the
-//! number of hits.
+//! number of hits. Text rows go straight out; a workbook's rows are made
+//! into sheet XML and compressed in the same chunks ([`write_book`]).
 
 use std::io::Write;
 
@@ -9,8 +10,9 @@ use rayon::prelude::*;
 
 use super::columns::Column;
 use super::fast::{FastColumns, Scratch};
-use super::recorded::Recorded;
 use super::rows::{Format, RowSink, RowWriter};
+use super::xlsx::book::{Book, Part};
+use super::xlsx::sheet::SheetRows;
 use crate::search::{HitReader, RawHit};
 
 /// Hits formatted per task, and tasks per round.
@@ -50,6 +52,59 @@ impl Rows<'_> {
     }
 }
 
+/// Makes something of every chunk of `hits` with `make` (given the
+/// chunk's first rank) on every core, a round of chunks at a time, and
+/// hands each to `take`, in order, on this thread, while the next round is
+/// made: at most two rounds are held, whatever the number of hits.
+fn in_rounds<T: Send>(
+    hits: &[RawHit],
+    make: impl Fn(usize, &[RawHit]) -> anyhow::Result<T> + Sync,
+    mut take: impl FnMut(T) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    std::thread::scope(|s| -> anyhow::Result<()> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<anyhow::Result<T>>>(0);
+        let make = &make;
+        s.spawn(move || {
+            for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
+                let parts = round
+                    .par_chunks(CHUNK)
+                    .enumerate()
+                    .map(|(c, chunk)| make(r * CHUNK * ROUND + c * CHUNK + 1, chunk))
+                    .collect();
+                // The writer has stopped (an error): so does making.
+                if tx.send(parts).is_err() {
+                    break;
+                }
+            }
+        });
+        for parts in rx {
+            for part in parts {
+                take(part?)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Buffers written and free for the next chunk: fresh ones cost page
+/// faults.
+#[derive(Default)]
+struct Spare(std::sync::Mutex<Vec<Vec<u8>>>);
+
+impl Spare {
+    fn take(&self, capacity: usize) -> Vec<u8> {
+        let buffer = self.0.lock().ok().and_then(|mut s| s.pop());
+        buffer.unwrap_or_else(|| Vec::with_capacity(capacity))
+    }
+
+    fn give(&self, mut buffer: Vec<u8>) {
+        buffer.clear();
+        if let Ok(mut spare) = self.0.lock() {
+            spare.push(buffer);
+        }
+    }
+}
+
 /// Writes the header and the rows of every hit, in order, to `out`, and
 /// hands `out` back flushed.
 pub fn write_all<W: Write>(
@@ -60,88 +115,43 @@ pub fn write_all<W: Write>(
     hits: &[RawHit],
 ) -> anyhow::Result<W> {
     out.write_all(&RowWriter::new(Vec::new(), format, columns.to_vec())?.finish()?)?;
-    // A thread has each round formatted (in parallel) while this one writes
-    // the round before; at most two rounds are held. Buffers written are
-    // used again: fresh ones cost page faults.
-    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
-    std::thread::scope(|s| -> anyhow::Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<anyhow::Result<Vec<u8>>>>(0);
-        let spare = &spare;
-        s.spawn(move || {
-            for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
-                let parts: Vec<anyhow::Result<Vec<u8>>> = round
-                    .par_chunks(CHUNK)
-                    .enumerate()
-                    .map(|(c, chunk)| {
-                        let first = r * CHUNK * ROUND + c * CHUNK + 1;
-                        let buffer = spare.lock().ok().and_then(|mut s| s.pop());
-                        let mut w = RowWriter::holding(
-                            buffer.unwrap_or_else(|| Vec::with_capacity(chunk.len() * 256)),
-                            format,
-                            columns.to_vec(),
-                        );
-                        let mut scratch = Scratch::default();
-                        rows.write(&mut w, &mut scratch, first, chunk)?;
-                        Ok(w.into_held())
-                    })
-                    .collect();
-                // The writer has stopped (an error): so does formatting.
-                if tx.send(parts).is_err() {
-                    break;
-                }
-            }
-        });
-        for parts in rx {
-            for part in parts {
-                let mut part = part?;
-                out.write_all(&part)?;
-                part.clear();
-                if let Ok(mut spare) = spare.lock() {
-                    spare.push(part);
-                }
-            }
-        }
-        Ok(())
-    })?;
+    let spare = Spare::default();
+    in_rounds(
+        hits,
+        |first, chunk| {
+            let buffer = spare.take(chunk.len() * 256);
+            let mut w = RowWriter::holding(buffer, format, columns.to_vec());
+            rows.write(&mut w, &mut Scratch::default(), first, chunk)?;
+            Ok(w.into_held())
+        },
+        |part| {
+            out.write_all(&part)?;
+            spare.give(part);
+            Ok(())
+        },
+    )?;
     out.flush()?;
     Ok(out)
 }
 
-/// Writes the rows of every hit, in order, to `sink`, which only this
-/// thread writes (a workbook's sheet): rows are made a round at a time on
-/// every core, as [`write_all`] makes them, while this thread writes the
-/// round before.
-pub fn write_each<S: RowSink>(
-    sink: &mut S,
-    rows: &Rows<'_>,
-    hits: &[RawHit],
-) -> anyhow::Result<()> {
-    let columns = sink.columns().to_vec();
-    std::thread::scope(|s| -> anyhow::Result<()> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<anyhow::Result<Recorded>>>(0);
-        let columns = &columns;
-        s.spawn(move || {
-            for (r, round) in hits.chunks(CHUNK * ROUND).enumerate() {
-                let parts = round
-                    .par_chunks(CHUNK)
-                    .enumerate()
-                    .map(|(c, chunk)| {
-                        let first = r * CHUNK * ROUND + c * CHUNK + 1;
-                        let mut recorded = Recorded::new(columns);
-                        rows.write(&mut recorded, &mut Scratch::default(), first, chunk)?;
-                        Ok(recorded)
-                    })
-                    .collect();
-                if tx.send(parts).is_err() {
-                    break;
-                }
-            }
-        });
-        for parts in rx {
-            for part in parts {
-                part?.replay(sink)?;
-            }
-        }
-        Ok(())
-    })
+/// Writes the rows of every hit, in order, to `book`: each chunk's rows are
+/// made into sheet XML and compressed on every core.
+pub fn write_book(book: &mut Book, rows: &Rows<'_>, hits: &[RawHit]) -> anyhow::Result<()> {
+    let columns = book.columns().to_vec();
+    let (spare, spare_out) = (Spare::default(), Spare::default());
+    in_rounds(
+        hits,
+        |first, chunk| {
+            // Row 1 is the header: the hit ranked `first` is on row first + 1.
+            let mut sheet = SheetRows::new(&columns, first + 1, spare.take(chunk.len() * 600));
+            rows.write(&mut sheet, &mut Scratch::default(), first, chunk)?;
+            let (part, buffer) = Part::of(sheet, spare_out.take(0))?;
+            spare.give(buffer);
+            Ok(part)
+        },
+        |part| {
+            spare_out.give(book.add(part)?);
+            Ok(())
+        },
+    )
 }
