@@ -71,13 +71,8 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<Exporte
     }
     let searcher = news.searcher()?;
     let (hits, rows) = ranked_rows(news, &searcher, config)?;
-    if config.workbook && hits.len() > xlsx::MAX_ROWS {
-        return Err(Error::Usage(format!(
-            "--format xlsx: {} hits, more than the {} rows an Excel sheet holds; export them as CSV (--format csv)",
-            hits.len(),
-            xlsx::MAX_ROWS
-        ))
-        .into());
+    if config.workbook {
+        xlsx::fits(hits.len())?;
     }
     let columns = &config.columns;
     let names: Vec<&str> = columns.iter().map(|c| c.name()).collect();

@@ -42,6 +42,17 @@ const MAX_URL: usize = 2_079;
 /// Width of a date cell ("yyyy-mm-dd hh:mm:ss").
 const DATE_WIDTH: usize = 19;
 
+/// An error, before anything is written, when `hits` rows are more than a
+/// sheet holds.
+pub fn fits(hits: usize) -> crate::Result<()> {
+    if hits <= MAX_ROWS {
+        return Ok(());
+    }
+    Err(crate::error::Error::Usage(format!(
+        "--format xlsx: {hits} hits, more than the {MAX_ROWS} rows an Excel sheet holds; export them as CSV (--format csv)"
+    )))
+}
+
 /// What a cell is written as.
 #[derive(Debug, PartialEq)]
 pub enum Value<'a> {
@@ -279,6 +290,15 @@ mod tests {
         assert_eq!(chars_within(&"é".repeat(61), 60), 60);
         assert_eq!(chars_within(&"x".repeat(500), 60), 60);
         assert_eq!(joined(["a", "b"].into_iter()), "a; b");
+    }
+
+    #[test]
+    fn more_hits_than_a_sheet_holds_are_refused() {
+        assert!(fits(MAX_ROWS).is_ok());
+        assert_eq!(
+            fits(MAX_ROWS + 1).unwrap_err().to_string(),
+            "--format xlsx: 1048576 hits, more than the 1048575 rows an Excel sheet holds; export them as CSV (--format csv)"
+        );
     }
 
     #[test]
