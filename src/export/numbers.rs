@@ -40,19 +40,29 @@ pub(super) fn push_date(out: &mut Vec<u8>, secs: i64) {
 
 /// Appends the decimal digits of `n`.
 pub(super) fn push_uint(out: &mut String, n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
+    let mut buf = [0u8; 20];
+    // Digits are ASCII.
+    out.push_str(std::str::from_utf8(digits(n, &mut buf)).unwrap_or("0"));
+}
+
+/// Appends the decimal digits of `n` to bytes.
+pub fn push_int(out: &mut Vec<u8>, n: u64) {
+    let mut buf = [0u8; 20];
+    out.extend_from_slice(digits(n, &mut buf));
+}
+
+/// The decimal digits of `n`, written at the end of `buf`.
+fn digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    // Digits are ASCII.
-    out.push_str(std::str::from_utf8(&digits[i..]).unwrap_or("0"));
+    &buf[i..]
 }
 
 #[cfg(test)]

@@ -375,19 +375,6 @@ mod tests {
         range.rows().map(|r| r.to_vec()).collect()
     }
 
-    /// The sheet's XML, from the workbook at `path`.
-    fn sheet_xml(path: &Path) -> String {
-        let file = File::open(path).unwrap();
-        let mut zip = ::zip::ZipArchive::new(file).unwrap();
-        let mut xml = String::new();
-        std::io::Read::read_to_string(
-            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
-            &mut xml,
-        )
-        .unwrap();
-        xml
-    }
-
     #[test]
     fn the_same_cells_as_the_plain_writer() {
         let dir = std::env::temp_dir().join(format!("newsdex-book-{}", std::process::id()));
@@ -444,7 +431,7 @@ mod tests {
             ]
         );
 
-        let xml = sheet_xml(&path);
+        let xml = super::super::tests::sheet_xml(File::open(&path).unwrap());
         for part in [
             "<autoFilter ref=\"A1:E5\"/>",
             "state=\"frozen\"",

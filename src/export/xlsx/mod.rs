@@ -248,8 +248,20 @@ pub fn unique_sheet_name(name: &str, taken: &mut std::collections::HashSet<Strin
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
+
+    /// The first sheet's XML, from a workbook.
+    pub fn sheet_xml(workbook: impl std::io::Read + std::io::Seek) -> String {
+        let mut zip = ::zip::ZipArchive::new(workbook).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        xml
+    }
 
     #[test]
     fn sheet_names_are_excel_safe_and_unique() {

@@ -153,19 +153,6 @@ pub fn save(workbook: &mut Workbook, path: &Path) -> anyhow::Result<()> {
 mod tests {
     use super::*;
 
-    /// The sheet's XML, from a workbook saved to memory.
-    fn sheet_xml(workbook: &mut Workbook) -> String {
-        let bytes = workbook.save_to_buffer().unwrap();
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        let mut xml = String::new();
-        std::io::Read::read_to_string(
-            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
-            &mut xml,
-        )
-        .unwrap();
-        xml
-    }
-
     #[test]
     fn links_dates_and_long_cells() {
         let mut workbook = Workbook::new();
@@ -188,7 +175,8 @@ mod tests {
             .unwrap();
         assert_eq!((sheet.rows(), sheet.cut), (2, 1));
         sheet.finish(&mut workbook).unwrap();
-        let xml = sheet_xml(&mut workbook);
+        let bytes = workbook.save_to_buffer().unwrap();
+        let xml = super::super::tests::sheet_xml(std::io::Cursor::new(bytes));
         assert!(xml.contains("<hyperlinks><hyperlink ref=\"A2\""), "{xml}");
         assert!(!xml.contains("ref=\"A3\" r:id"), "text is not a link");
         assert!(xml.contains("<autoFilter ref=\"A1:C3\"/>"));

@@ -5,6 +5,7 @@
 
 use super::{Value, header_widths, link_rows};
 use crate::export::columns::Column;
+pub use crate::export::numbers::push_int;
 use crate::export::rows::{Cell, RowSink};
 
 /// Cell styles, as [`super::book`]'s styles part numbers them.
@@ -153,21 +154,6 @@ pub fn column_letters(c: usize) -> String {
     }
     letters.reverse();
     String::from_utf8(letters).unwrap_or_default()
-}
-
-/// Appends `n` in decimal.
-pub fn push_int(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 /// Bytes that [`escape_text`] looks at: XML's specials, control bytes, the
