@@ -92,7 +92,7 @@ pub fn export(news: &NewsIndex, config: &ExportConfig) -> anyhow::Result<Exporte
         Some(path) if config.workbook => {
             let mut book = xlsx::book::Book::create(path, columns)?;
             stream::write_book(&mut book, &rows, &hits)?;
-            cut = book.finish(path, &meta)?;
+            cut = book.finish(&meta)?;
             file::write_sidecar(path, &meta)?;
         }
         None => {

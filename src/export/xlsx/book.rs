@@ -46,6 +46,8 @@ impl Part {
 
 /// The workbook being written.
 pub struct Book {
+    /// Where the workbook goes.
+    path: PathBuf,
     /// The compressed rows so far, in a file without a name, or with this
     /// one where files open cannot lose their names.
     rows_path: Option<PathBuf>,
@@ -76,6 +78,7 @@ impl Book {
         // left behind, whatever happens); else removed when done.
         let named = std::fs::remove_file(&rows_path).is_err();
         Ok(Book {
+            path: path.to_path_buf(),
             rows_path: named.then_some(rows_path),
             rows_file: Some(BufWriter::with_capacity(1 << 20, file)),
             crc: crc32fast::Hasher::new(),
@@ -111,12 +114,12 @@ impl Book {
         Ok(part.deflated.data)
     }
 
-    /// Writes the workbook at `path` with its provenance sheet of `meta`,
-    /// and returns the cells cut at Excel's limit.
-    pub fn finish(mut self, path: &Path, meta: &serde_json::Value) -> anyhow::Result<u64> {
+    /// Writes the workbook with its provenance sheet of `meta`, and returns
+    /// the cells cut at Excel's limit.
+    pub fn finish(mut self, meta: &serde_json::Value) -> anyhow::Result<u64> {
         let mut rows = self.rows_file.take().map(BufWriter::into_inner);
         let result = match &mut rows {
-            Some(Ok(rows)) => file::write_replacing(path, |out| self.write(out, meta, rows)),
+            Some(Ok(rows)) => file::write_replacing(&self.path, |out| self.write(out, meta, rows)),
             Some(Err(e)) => Err(anyhow::anyhow!("{}", e.error())),
             None => Ok(()),
         };
@@ -404,7 +407,7 @@ mod tests {
             }
             book.add(Part::of(sheet, Vec::new()).unwrap().0).unwrap();
         }
-        assert_eq!(book.finish(&path, &meta).unwrap(), 1);
+        assert_eq!(book.finish(&meta).unwrap(), 1);
         assert_eq!(plain_cut, 1);
 
         let (want, got) = (cells(&plain_path), cells(&path));
