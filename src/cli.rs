@@ -348,6 +348,8 @@ pub enum NerCommand {
     Eval(NerEvalArgs),
     /// Train a model on CoNLL files.
     Train(NerTrainArgs),
+    /// Cross-validate a training configuration over CoNLL documents.
+    Cv(NerCvArgs),
     /// Build word clusters and casing statistics from unlabelled news.
     Lexicon(NerLexiconArgs),
 }
@@ -385,21 +387,51 @@ pub struct NerEvalArgs {
 
 #[derive(Debug, Args)]
 pub struct NerTrainArgs {
-    /// Training data (CoNLL, .gz too).
+    /// Training data (CoNLL, .gz too); repeat to train on several files.
+    #[arg(long, required = true)]
+    pub train: Vec<PathBuf>,
+    /// Development data: picks the best epoch, or with --fixed-epochs is
+    /// only scored.
     #[arg(long)]
-    pub train: PathBuf,
-    /// Development data, to pick the best epoch.
-    #[arg(long)]
-    pub dev: PathBuf,
+    pub dev: Option<PathBuf>,
     /// Where to write the model.
     #[arg(long, short)]
     pub output: PathBuf,
+    /// Train every epoch and keep both passes, instead of picking on dev.
+    #[arg(long)]
+    pub fixed_epochs: bool,
+    #[command(flatten)]
+    pub inputs: NerTrainInputs,
+}
+
+#[derive(Debug, Args)]
+pub struct NerCvArgs {
+    /// CoNLL files (.gz too) pooled into one set of documents.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Number of folds (document i is in fold i mod k).
+    #[arg(long, default_value_t = 5)]
+    pub folds: usize,
+    /// Output: table or json.
+    #[arg(long, default_value = "table")]
+    pub format: String,
+    #[command(flatten)]
+    pub inputs: NerTrainInputs,
+}
+
+/// What training reads besides labelled text, and its settings.
+#[derive(Debug, Args)]
+pub struct NerTrainInputs {
     /// Lexicon from `newsdex ner lexicon`.
     #[arg(long, default_value = "data/ner/lexicon.bin")]
     pub lexicon: PathBuf,
     /// Folder of gazetteers: TYPE.NAME.txt files, one name per line.
     #[arg(long, default_value = "data/ner/gazetteers")]
     pub gazetteers: PathBuf,
+    /// A further name list (one name a line, .gz too) as its own feature
+    /// class: CLASS=FILE; files naming the same class share it (4 classes).
+    #[arg(long, value_name = "CLASS=FILE")]
+    pub gazetteer: Vec<String>,
     #[arg(long, default_value_t = 25)]
     pub epochs: usize,
     #[arg(long, default_value_t = 42)]

@@ -15,7 +15,9 @@ pub struct Lexicon {
     pub clusters: FxHashMap<String, [u16; 3]>,
     /// Lower-cased word -> (casing bucket 1..=5, most common written form).
     pub casing: FxHashMap<String, (u8, String)>,
-    /// Hash of a lower-cased token sequence -> bit set of entity types.
+    /// Hash of a lower-cased token sequence -> bit set of gazetteer
+    /// classes: 0..=3 the entity types' own lists, 4..=7 other lists
+    /// (see [`GAZETTEER_CLASSES`]).
     pub gazetteer: FxHashMap<u64, u8>,
     /// Longest gazetteer entry, in tokens.
     pub gazetteer_max: usize,
@@ -63,15 +65,18 @@ struct KeyFilter {
 }
 
 impl KeyFilter {
-    const BITS: u32 = 20;
-
+    /// 16 bits a key, at least 2^20 and at most 2^24 (the probes take 24
+    /// bits of the key each).
     fn of(keys: impl ExactSizeIterator<Item = u64>) -> KeyFilter {
+        let n_bits = (keys.len() * 16)
+            .next_power_of_two()
+            .clamp(1 << 20, 1 << 24);
         let mut f = KeyFilter {
-            bits: vec![0; 1 << (Self::BITS - 6)],
+            bits: vec![0; n_bits >> 6],
             keys: keys.len(),
         };
         for key in keys {
-            for bit in Self::probes(key) {
+            for bit in f.probes(key) {
                 f.bits[bit >> 6] |= 1 << (bit & 63);
             }
         }
@@ -81,15 +86,15 @@ impl KeyFilter {
     /// Two bit positions from the key's high bits (keys are products of a
     /// multiplicative hash, whose high bits are the well-mixed ones).
     #[inline]
-    fn probes(key: u64) -> [usize; 2] {
-        let mask = (1 << Self::BITS) - 1;
-        [(key >> 44) as usize & mask, (key >> 24) as usize & mask]
+    fn probes(&self, key: u64) -> [usize; 2] {
+        let mask = (self.bits.len() << 6) - 1;
+        [(key >> 40) as usize & mask, (key >> 16) as usize & mask]
     }
 
     /// False: the key is surely not in the set.
     #[inline]
     fn may_contain(&self, key: u64) -> bool {
-        Self::probes(key)
+        self.probes(key)
             .iter()
             .all(|&bit| self.bits[bit >> 6] & (1 << (bit & 63)) != 0)
     }
@@ -97,6 +102,10 @@ impl KeyFilter {
 
 /// Unknown cluster.
 pub const NO_CLUSTER: u16 = u16::MAX;
+
+/// Gazetteer classes a lexicon can hold: a bit each in the model file's
+/// byte per name, four BILOU bits each in [`TokenInfo::gazetteer`].
+pub const GAZETTEER_CLASSES: u8 = 8;
 
 impl Lexicon {
     /// Cluster ids of a word, given as written with digits as 0 (`form`)
@@ -174,13 +183,18 @@ impl Lexicon {
         self.casing.get(lower).map(|c| c.1.as_str())
     }
 
-    /// Adds a name to the gazetteer.
+    /// Adds a name to the gazetteer list of an entity type.
     pub fn add_name(&mut self, kind: EntityType, lowered_tokens: &[String]) {
-        if lowered_tokens.is_empty() || lowered_tokens.len() > 8 {
+        self.add_to_class(kind as u8, lowered_tokens);
+    }
+
+    /// Adds a name to gazetteer class `class` (below [`GAZETTEER_CLASSES`]).
+    pub fn add_to_class(&mut self, class: u8, lowered_tokens: &[String]) {
+        if lowered_tokens.is_empty() || lowered_tokens.len() > 8 || class >= GAZETTEER_CLASSES {
             return;
         }
         let key = seq_hash(lowered_tokens.iter().map(String::as_str));
-        *self.gazetteer.entry(key).or_default() |= 1 << kind as u8;
+        *self.gazetteer.entry(key).or_default() |= 1 << class;
         self.gazetteer_words
             .extend(lowered_tokens.iter().map(|t| hash_str(t)));
         self.gazetteer_max = self.gazetteer_max.max(lowered_tokens.len());
@@ -212,7 +226,7 @@ impl Lexicon {
                     let Some(&types) = self.gazetteer.get(&h) else {
                         continue;
                     };
-                    for t in 0..4u16 {
+                    for t in 0..GAZETTEER_CLASSES as u32 {
                         if types & (1 << t) == 0 {
                             continue;
                         }
@@ -329,7 +343,7 @@ mod tests {
         let n = words.len();
         let doc = Doc::new(words, (0..n).map(|i| i == 0));
         let infos = doc.infos(&lex);
-        let loc = 4 * EntityType::Location as u16;
+        let loc = 4 * EntityType::Location as u32;
         assert_eq!(infos[0].gazetteer, 0);
         assert_eq!(infos[1].gazetteer, 1 << loc);
         assert_eq!(infos[2].gazetteer, (1 << (loc + 1)) | (1 << (loc + 3)));
@@ -352,7 +366,7 @@ mod tests {
         for name in &names {
             lex.add_name(EntityType::Org, name);
         }
-        let org_b = 1 << (4 * EntityType::Org as u16);
+        let org_b = 1 << (4 * EntityType::Org as u32);
         let marked = |lex: &Lexicon, a: &str, b: &str| {
             let doc = Doc::new(vec![a, b], [true, false].into_iter());
             doc.infos(lex)[0].gazetteer & org_b != 0
@@ -414,8 +428,8 @@ mod tests {
                 })
                 .collect();
             let doc = Doc::new(words.clone(), (0..n).map(|i| i == 0 || words[i - 1] == "."));
-            let with: Vec<u16> = doc.infos(&lex).iter().map(|x| x.gazetteer).collect();
-            let without: Vec<u16> = doc.infos(&legacy).iter().map(|x| x.gazetteer).collect();
+            let with: Vec<u32> = doc.infos(&lex).iter().map(|x| x.gazetteer).collect();
+            let without: Vec<u32> = doc.infos(&legacy).iter().map(|x| x.gazetteer).collect();
             assert_eq!(with, without, "{words:?}");
             tried += with.iter().any(|&g| g != 0) as usize;
         }

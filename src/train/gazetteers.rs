@@ -1,12 +1,14 @@
-//! Gazetteers: lists of names by entity type, added to the lexicon for
-//! training (files named `TYPE.NAME.txt`, one name per line).
+//! Gazetteers: lists of names, added to the lexicon for training. A folder
+//! of files named `TYPE.NAME.txt` gives each entity type its own list
+//! (classes 0..=3); `--gazetteer CLASS=FILE` adds any list (.gz too) to a
+//! class of its own, so the tagger learns how far to trust each source.
 
-use std::io::BufRead;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
-use crate::analyze::lexicon::Lexicon;
+use crate::analyze::lexicon::{GAZETTEER_CLASSES, Lexicon};
 use crate::analyze::{EntityType, tokenize};
 use crate::error::Error;
 
@@ -29,20 +31,63 @@ pub fn load_gazetteers(dir: &Path, lexicon: &mut Lexicon) -> anyhow::Result<usiz
         let Some(kind) = name.split('.').next().and_then(EntityType::from_name) else {
             continue;
         };
-        let file = std::fs::File::open(&p).map_err(|e| Error::io(&p, e))?;
-        for line in std::io::BufReader::new(file).lines() {
-            let line = line.map_err(|e| Error::io(&p, e))?;
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
+        n += load_list(&p, kind as u8, lexicon)?;
+    }
+    Ok(n)
+}
+
+/// Named lists (`CLASS=FILE`) in classes after the four types', in order of
+/// each class's first appearance; files naming the same class share it.
+/// Returns the number of names added.
+pub fn load_named_lists(specs: &[String], lexicon: &mut Lexicon) -> anyhow::Result<usize> {
+    let mut classes: Vec<&str> = Vec::new();
+    let mut n = 0;
+    for spec in specs {
+        let Some((class, file)) = spec.split_once('=') else {
+            anyhow::bail!("--gazetteer {spec}: expected CLASS=FILE");
+        };
+        let k = match classes.iter().position(|c| *c == class) {
+            Some(k) => k,
+            None => {
+                classes.push(class);
+                classes.len() - 1
             }
-            let toks: Vec<String> = tokenize::tokenize(line)
-                .iter()
-                .map(|t| line[t.start..t.end].to_lowercase())
-                .collect();
-            lexicon.add_name(kind, &toks);
-            n += 1;
+        };
+        let class_id = 4 + k;
+        if class_id >= GAZETTEER_CLASSES as usize {
+            anyhow::bail!(
+                "--gazetteer {spec}: at most {} named classes",
+                GAZETTEER_CLASSES - 4
+            );
         }
+        n += load_list(Path::new(file), class_id as u8, lexicon)?;
+    }
+    Ok(n)
+}
+
+/// One list, one name per line (`#` comments, gzip when named .gz; bytes
+/// that are not UTF-8 read as U+FFFD), into class `class`.
+fn load_list(path: &Path, class: u8, lexicon: &mut Lexicon) -> anyhow::Result<usize> {
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let reader: Box<dyn Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mut n = 0;
+    for line in BufReader::new(reader).split(b'\n') {
+        let line = line.map_err(|e| Error::io(path, e))?;
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim().trim_start_matches('\u{feff}');
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let toks: Vec<String> = tokenize::tokenize(line)
+            .iter()
+            .map(|t| line[t.start..t.end].to_lowercase())
+            .collect();
+        lexicon.add_to_class(class, &toks);
+        n += 1;
     }
     Ok(n)
 }

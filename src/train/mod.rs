@@ -7,13 +7,14 @@ pub mod casing;
 pub mod clusters;
 pub mod conll;
 pub mod corpus;
+pub mod cv;
 pub mod eval;
 pub mod gazetteers;
 mod perceptron;
 
 pub use conll::{ConllDoc, ConllToken, iob_chunks, iob2_tags, parse_conll, read_conll};
 pub use eval::{Counts, Scores, evaluate};
-pub use gazetteers::load_gazetteers;
+pub use gazetteers::{load_gazetteers, load_named_lists};
 pub use perceptron::TrainConfig;
 
 use crate::analyze::lexicon::Lexicon;
@@ -25,10 +26,13 @@ use perceptron::{Prepared, train_pass};
 /// Folds for the first pass's held-out predictions on training data.
 const FOLDS: usize = 5;
 
-/// Trains a model; `report` receives a line per epoch. First pass: the epoch
-/// with the best dev F1 is kept. Second (stacked) pass: trained on first-pass
-/// labels of the training data predicted by models that did not see them
-/// (5-fold jackknife), so it learns how far to trust them.
+/// Trains a model; `report` receives a line per epoch. First pass, then a
+/// second (stacked) pass trained on first-pass labels of the training data
+/// predicted by models that did not see them (5-fold jackknife), so it
+/// learns how far to trust them. With `config.pick_on_dev`, each pass keeps
+/// its epoch with the best dev F1 and the second pass is kept only if it
+/// helps; otherwise every epoch is trained and `dev_docs` (may be empty)
+/// is only scored.
 pub fn train(
     train_docs: &[ConllDoc],
     dev_docs: &[ConllDoc],
@@ -50,12 +54,14 @@ pub fn train(
         })
         .collect();
     let dev = Dev::new(dev_docs, &lexicon);
+    let pick = config.pick_on_dev && !dev_docs.is_empty();
     let all: Vec<&Prepared> = prepared.iter().collect();
+    let mut score1 = |w: &Weights| dev.score(w, None);
     let (w1, e1) = train_pass(
         &all,
         config,
         config.epochs,
-        Some(&mut |w: &Weights| dev.score(w, None)),
+        pick.then_some(&mut score1 as &mut dyn FnMut(&Weights) -> Scores),
         report,
         "pass 1",
     );
@@ -65,27 +71,34 @@ pub fn train(
         p.agg = Some(aggregate(&p.infos, &p.sentences, labels));
     }
     let all: Vec<&Prepared> = prepared.iter().collect();
+    let mut score2 = |w: &Weights| dev.score(&w1, Some(w));
     let (w2, e2) = train_pass(
         &all,
         config,
         config.epochs,
-        Some(&mut |w: &Weights| dev.score(&w1, Some(w))),
+        pick.then_some(&mut score2 as &mut dyn FnMut(&Weights) -> Scores),
         report,
         "pass 2",
     );
     let f1 = dev.score(&w1, Some(&w2)).total.f1();
-    // Keep the second pass only if it helps on dev.
-    let (weights2, f1) = if f1 > f1_first {
+    let (weights2, f1) = if f1 > f1_first || !pick {
         (Some(w2), f1)
     } else {
         (None, f1_first)
     };
+    if !dev_docs.is_empty() {
+        report(&format!(
+            "dev F1 {f1:.4} (first pass alone {f1_first:.4}), epochs {e1} and {e2}"
+        ));
+    }
+    let r4 = |x: f64| (x * 10000.0).round() / 10000.0;
     let info = serde_json::json!({
-        "trained_on": "CoNLL-2003 English train",
-        "dev_f1": (f1 * 10000.0).round() / 10000.0,
-        "dev_f1_first_pass": (f1_first * 10000.0).round() / 10000.0,
+        "trained_on": config.trained_on,
+        "dev_f1": (!dev_docs.is_empty()).then(|| r4(f1)),
+        "dev_f1_first_pass": (!dev_docs.is_empty()).then(|| r4(f1_first)),
         "best_epochs": [e1, e2],
         "epochs": config.epochs,
+        "picked_on_dev": pick,
         "seed": config.seed,
         "dropout": config.dropout,
         "features": [w1.len(), weights2.as_ref().map_or(0, Weights::len)],
@@ -174,6 +187,8 @@ mod tests {
             epochs: 5,
             seed: 3,
             dropout: 0.0,
+            pick_on_dev: true,
+            trained_on: "sample".into(),
         };
         let m1 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});
         let m2 = train(&docs, &docs, Lexicon::default(), &config, &mut |_| {});

@@ -134,6 +134,13 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Share of features dropped at random for each token in training.
     pub dropout: f64,
+    /// Keep each pass's epoch with the best dev F1 (and the second pass
+    /// only if it helps on dev); false: train every epoch and keep both
+    /// passes, so dev is only reported (cross-validation, and a final model
+    /// trained on train and dev together).
+    pub pick_on_dev: bool,
+    /// What the model was trained on, for its info.
+    pub trained_on: String,
 }
 
 /// A training document: token information, sentence starts, gold labels,

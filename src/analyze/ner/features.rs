@@ -177,7 +177,7 @@ pub(super) fn situation_features(
 
 /// The set bits of `bits`, lowest first (most tokens have none).
 #[inline]
-fn set_bits(mut bits: u16) -> impl Iterator<Item = u64> {
+fn set_bits(mut bits: u32) -> impl Iterator<Item = u64> {
     std::iter::from_fn(move || {
         (bits != 0).then(|| {
             let bit = bits.trailing_zeros() as u64;

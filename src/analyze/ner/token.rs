@@ -20,9 +20,9 @@ pub struct TokenInfo {
     pub clusters: [u16; 3],
     /// How often the word is capitalised mid-sentence in news (0..=5).
     pub casing: u8,
-    /// Gazetteer matches: bit (4*type + pos) set when a name of that type
-    /// covers this token at that BILOU position.
-    pub gazetteer: u16,
+    /// Gazetteer matches: bit (4*class + pos) set when a name of that
+    /// class covers this token at that BILOU position.
+    pub gazetteer: u32,
     pub sent_start: bool,
     /// The sentence is written in capitals (a headline).
     pub caps_sentence: bool,

@@ -1,7 +1,8 @@
 //! `newsdex ner`: tag articles or CoNLL files, evaluate on CoNLL, train a
-//! model, build the lexicon (clusters, casing) from unlabelled news; a file
+//! model, cross-validate a configuration, build the lexicon (clusters, casing) from unlabelled news; a file
 //! for each.
 
+mod cv;
 mod eval;
 mod lexicon;
 mod tag;
@@ -15,6 +16,7 @@ pub fn run(c: NerCommand) -> anyhow::Result<ExitCode> {
         NerCommand::Tag(a) => tag::run(a),
         NerCommand::Eval(a) => eval::run(a),
         NerCommand::Train(a) => train::run(a),
+        NerCommand::Cv(a) => cv::run(a),
         NerCommand::Lexicon(a) => lexicon::run(a),
     }
 }
