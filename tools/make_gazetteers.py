@@ -43,3 +43,17 @@ def census(member, top):
     return [r.split()[0].title() for r in rows if r.strip()]
 write("person.first.txt", census("names-0.3.0/names/dist.male.first", 1500) + census("names-0.3.0/names/dist.female.first", 2500))
 write("person.last.txt", census("names-0.3.0/names/dist.all.last", 10000))
+
+# Given names by sex, for telling "Mrs Howard" from "Michael Howard": a
+# name goes to one list when the census finds it ten times as often for
+# one sex as for the other (names/, read by the canonical-name rules, not
+# a feature).
+def freqs(member):
+    rows = names.extractfile(member).read().decode().splitlines()
+    return {r.split()[0].title(): float(r.split()[1]) for r in rows if r.strip()}
+male, female = freqs("names-0.3.0/names/dist.male.first"), freqs("names-0.3.0/names/dist.female.first")
+out_names = os.path.join(out, "..", "names")
+os.makedirs(out_names, exist_ok=True)
+out = out_names
+write("male.txt", [n for n, f in male.items() if f >= 0.001 and f > 10 * female.get(n, 0)])
+write("female.txt", [n for n, f in female.items() if f >= 0.001 and f > 10 * male.get(n, 0)])

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::EntityType;
+use super::given_names::Sex;
 use super::lexicon::Lexicon;
 use super::ner::{TokenInfo, is_mixed_case, lower_key};
 use super::tokenize::LowerSet;
@@ -381,6 +382,18 @@ impl Aliases {
 pub struct Pending {
     pub kind: EntityType,
     pub tokens: Vec<String>,
+    /// What the mention's honorific says ("Mrs Howard").
+    pub sex: Sex,
+}
+
+impl Pending {
+    /// The sex its honorific, or else its given name, implies.
+    fn sex(&self) -> Sex {
+        match (self.sex, self.tokens.as_slice()) {
+            (Sex::Unknown, [first, _, ..]) => super::given_names::of_given_name(first),
+            (sex, _) => sex,
+        }
+    }
 }
 
 /// Resolves the mentions of one article: returns for each its (possibly
@@ -390,19 +403,23 @@ pub fn resolve(mentions: &[Pending], aliases: &Aliases) -> Vec<(EntityType, Stri
     let mut out: Vec<(EntityType, String)> = Vec::with_capacity(mentions.len());
     for (i, m) in mentions.iter().enumerate() {
         // The fullest mention containing this one as whole tokens: persons
-        // by any contiguous part (surname, first name), others only as an
-        // acronym of the longer name.
+        // by the words that end the name (surname: "Charles" is not
+        // "Charles Kennedy"), of the same sex as far as honorifics and given
+        // names say ("Mrs Howard" is not "Michael Howard"); others only as
+        // an acronym of the longer name.
         let mut best: Option<usize> = None;
         for (j, other) in mentions.iter().enumerate() {
             if other.tokens.len() <= m.tokens.len() {
                 continue;
             }
             let same_entity = match (m.kind, other.kind) {
-                (EntityType::Person, EntityType::Person) => contains_run(&other.tokens, &m.tokens),
-                // A single word tagged as something else that is a part of
-                // a person's full name: the model mixed up the type.
+                (EntityType::Person, EntityType::Person) => {
+                    ends_with(&other.tokens, &m.tokens) && m.sex().agrees(other.sex())
+                }
+                // A single word tagged as something else that ends a
+                // person's full name: the model mixed up the type.
                 (EntityType::Org | EntityType::Misc, EntityType::Person) => {
-                    m.tokens.len() == 1 && contains_run(&other.tokens, &m.tokens)
+                    m.tokens.len() == 1 && ends_with(&other.tokens, &m.tokens)
                 }
                 (a, b) if a == b => {
                     m.tokens.len() == 1 && is_acronym_of(&m.tokens[0], &other.tokens)
@@ -437,10 +454,12 @@ pub fn resolve(mentions: &[Pending], aliases: &Aliases) -> Vec<(EntityType, Stri
     out
 }
 
-fn contains_run(haystack: &[String], needle: &[String]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|w| w.iter().zip(needle).all(|(a, b)| a.eq_ignore_ascii_case(b)))
+fn ends_with(name: &[String], end: &[String]) -> bool {
+    name.len() >= end.len()
+        && name[name.len() - end.len()..]
+            .iter()
+            .zip(end)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
 }
 
 /// "HTS" for "Hayat Tahrir al-Sham", "UN" for "United Nations" (function
@@ -483,6 +502,7 @@ mod tests {
         Pending {
             kind,
             tokens: clean_tokens(s, kind),
+            sex: super::super::given_names::of_honorific(s),
         }
     }
 
@@ -685,6 +705,35 @@ mod tests {
             ]
         );
         assert_eq!(r[9].0, Person, "type corrected by the full name");
+    }
+
+    #[test]
+    fn first_names_and_other_sexes_do_not_merge() {
+        let m = vec![
+            p(Person, "Charles Dunmore"),
+            p(Person, "Prince Charles"),
+            p(Person, "Michael Trask"),
+            p(Person, "Mrs Trask"),
+            p(Person, "Margaret Fenwick"),
+            p(Person, "Mrs Fenwick"),
+            p(Person, "Mr Trask"),
+            p(Person, "Dunmore"),
+        ];
+        let r = resolve(&m, &Aliases::default());
+        let names: Vec<&str> = r.iter().map(|x| x.1.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Charles Dunmore",
+                "Charles",
+                "Michael Trask",
+                "Trask",
+                "Margaret Fenwick",
+                "Margaret Fenwick",
+                "Michael Trask",
+                "Charles Dunmore"
+            ]
+        );
     }
 
     #[test]

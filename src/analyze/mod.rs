@@ -6,9 +6,12 @@
 //! offline, in [`crate::train`].
 
 pub mod canon;
+pub mod given_names;
+pub mod layout;
 pub mod lexicon;
 pub mod model;
 pub mod ner;
+pub mod roles;
 pub mod tokenize;
 
 use std::sync::Arc;
@@ -178,7 +181,8 @@ impl EntityTagger {
     /// Tags an article and resolves canonical names.
     pub fn analyze(&self, title: &str, body: &str) -> Vec<Mention> {
         let title_toks = tokenize::tokenize(title);
-        let body_toks = tokenize::tokenize(body);
+        let mut body_toks = tokenize::tokenize(body);
+        body_toks.truncate(layout::without_sign_off(body, &body_toks));
         let mut words: Vec<&str> = Vec::with_capacity(title_toks.len() + body_toks.len());
         let mut starts: Vec<bool> = Vec::with_capacity(words.capacity());
         for (i, t) in title_toks.iter().enumerate() {
@@ -191,7 +195,9 @@ impl EntityTagger {
         }
         let doc = Doc::new(words, starts.into_iter());
         let (labels, infos) = self.model.tag_with_infos(&doc);
-        let mut spans = ner::sentence_spans(&labels, &doc.sentences);
+        let spans = ner::sentence_spans(&labels, &doc.sentences);
+        let mut spans = roles::split_spans(&doc.words, spans, &self.model.lexicon);
+        layout::drop_row_labels(&doc.words, &doc.sentences, &mut spans);
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
@@ -217,7 +223,8 @@ impl EntityTagger {
                 continue;
             }
             raw.push((kind, part, start, end));
-            pending.push(Pending { kind, tokens });
+            let sex = given_names::of_honorific(&text[start..end]);
+            pending.push(Pending { kind, tokens, sex });
         }
         drop(doc_forms);
         self.model.recycle(infos);

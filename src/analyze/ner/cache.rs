@@ -17,7 +17,7 @@ use crate::util::word_table::WordTable;
 /// ([`WordCache::MAX_WORDS`] by default).
 pub struct WordCache {
     words: WordTable,
-    lexical: Vec<TokenInfo>,
+    pub(super) lexical: Vec<TokenInfo>,
     /// One per weights table (first and second pass).
     pub parts: [PartSums; 2],
     max_words: usize,
@@ -81,7 +81,7 @@ impl WordCache {
     /// The slot of a word (`hash`: [`WordTable::hash`]), working out its
     /// lexical info if it is new.
     #[inline]
-    fn slot(&mut self, w: &str, hash: u64, lex: &Lexicon) -> usize {
+    pub(super) fn slot(&mut self, w: &str, hash: u64, lex: &Lexicon) -> usize {
         if let Some(s) = self.words.get(w, hash) {
             return s;
         }
@@ -246,7 +246,8 @@ impl<'a> Doc<'a> {
     /// Computes the per-token information the features read.
     pub fn infos(&self, lex: &Lexicon) -> Vec<TokenInfo> {
         // A cache for this document only, with room for its words alone.
-        let mut cache = WordCache::with_max_words(self.words.len());
+        // (Twice: truecased headline words may add a form each.)
+        let mut cache = WordCache::with_max_words(2 * self.words.len());
         let mut infos = self.infos_with(lex, &mut cache);
         for x in &mut infos {
             x.slot = 0;
@@ -259,7 +260,7 @@ impl<'a> Doc<'a> {
     pub fn infos_with(&self, lex: &Lexicon, cache: &mut WordCache) -> Vec<TokenInfo> {
         // Emptied between documents only: the slots a document's tokens get
         // must stay valid while it is tagged.
-        if cache.lexical.len() + self.words.len() > cache.max_words {
+        if cache.lexical.len() + 2 * self.words.len() > cache.max_words {
             cache.clear();
         }
         // What depends on the word alone, computed once per distinct word.
@@ -307,6 +308,7 @@ impl<'a> Doc<'a> {
                 }
             }
         }
+        super::truecase::truecase_headlines(&self.words, &mut infos, lex, cache);
         // Words capitalised mid-sentence (not in headlines) in this document.
         let doc_caps: rustc_hash::FxHashSet<u64> = infos
             .iter()

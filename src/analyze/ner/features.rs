@@ -368,8 +368,11 @@ mod tests {
 
     #[test]
     fn set_bits_are_those_a_scan_finds() {
-        for bits in 0..=u16::MAX {
-            let scan: Vec<u64> = (0..16).filter(|b| bits & (1 << b) != 0).collect();
+        let mut rng = crate::testutil::Rng::new(9);
+        let chosen = [0, 1, u32::MAX, 1 << 31, 0x8000_0001];
+        let random = (0..70_000).map(|k| (rng.below(1 << 16) as u32) << (k % 17));
+        for bits in chosen.into_iter().chain(random) {
+            let scan: Vec<u64> = (0..32).filter(|b| bits & (1 << b) != 0).collect();
             assert_eq!(set_bits(bits).collect::<Vec<_>>(), scan);
         }
     }

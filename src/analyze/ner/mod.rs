@@ -11,8 +11,9 @@
 //! The tagger's parts, one a file: [`labels`] (the label set and spans),
 //! [`hash`], [`token`] (what is known of one token), [`cache`] (work kept
 //! between tokens and documents), [`features`] (templates and extraction),
-//! [`weights`] (the weight table), [`decode`] (the decoding loop) and
-//! [`stack`] (the second pass).
+//! [`weights`] (the weight table), [`decode`] (the decoding loop),
+//! [`stack`] (the second pass) and `truecase` (headlines in capitals read
+//! in their usual case).
 
 pub mod cache;
 pub mod decode;
@@ -21,6 +22,7 @@ pub mod hash;
 pub mod labels;
 pub mod stack;
 pub mod token;
+mod truecase;
 pub mod weights;
 
 pub use cache::{Doc, PartSums, WordCache};
