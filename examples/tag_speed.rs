@@ -39,8 +39,9 @@ fn main() -> anyhow::Result<()> {
         // A fresh model each run, so its per-thread word cache starts empty
         // as in one indexing run.
         let started = Instant::now();
+        let model = std::env::var_os("NEWSDEX_MODEL").unwrap_or("data/ner/model.bin".into());
         let tagger = EntityTagger {
-            model: Model::load(Some(std::path::Path::new("data/ner/model.bin")))?,
+            model: Model::load(Some(std::path::Path::new(&model)))?,
             aliases: Aliases::default(),
         };
         load = started.elapsed().as_secs_f64();

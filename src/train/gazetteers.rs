@@ -36,12 +36,12 @@ pub fn load_gazetteers(dir: &Path, lexicon: &mut Lexicon) -> anyhow::Result<usiz
     Ok(n)
 }
 
-/// Named lists (`CLASS=FILE`) in classes after the four types', in order of
-/// each class's first appearance; files naming the same class share it.
-/// Returns the number of names added.
-pub fn load_named_lists(specs: &[String], lexicon: &mut Lexicon) -> anyhow::Result<usize> {
+/// Named lists (`CLASS=FILE`) as (class, file): classes after the four
+/// types', in order of each class's first appearance; files naming the
+/// same class share it.
+pub fn parse_named_lists(specs: &[String]) -> anyhow::Result<Vec<(u8, PathBuf)>> {
     let mut classes: Vec<&str> = Vec::new();
-    let mut n = 0;
+    let mut out = Vec::new();
     for spec in specs {
         let Some((class, file)) = spec.split_once('=') else {
             anyhow::bail!("--gazetteer {spec}: expected CLASS=FILE");
@@ -60,7 +60,16 @@ pub fn load_named_lists(specs: &[String], lexicon: &mut Lexicon) -> anyhow::Resu
                 GAZETTEER_CLASSES - 4
             );
         }
-        n += load_list(Path::new(file), class_id as u8, lexicon)?;
+        out.push((class_id as u8, PathBuf::from(file)));
+    }
+    Ok(out)
+}
+
+/// Adds the lists [`parse_named_lists`] gave; returns the number of names.
+pub fn load_named_lists(lists: &[(u8, PathBuf)], lexicon: &mut Lexicon) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for (class, file) in lists {
+        n += load_list(file, *class, lexicon)?;
     }
     Ok(n)
 }

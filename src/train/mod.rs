@@ -14,7 +14,7 @@ mod perceptron;
 
 pub use conll::{ConllDoc, ConllToken, iob_chunks, iob2_tags, parse_conll, read_conll};
 pub use eval::{Counts, Scores, evaluate};
-pub use gazetteers::{load_gazetteers, load_named_lists};
+pub use gazetteers::{load_gazetteers, load_named_lists, parse_named_lists};
 pub use perceptron::TrainConfig;
 
 use crate::analyze::lexicon::Lexicon;

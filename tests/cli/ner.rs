@@ -165,3 +165,115 @@ fn aliases_merge_names() {
         )
     );
 }
+
+/// Each article's entities as `type:text=canonical`, title first.
+fn entity_lines(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            let mut es = Vec::new();
+            for part in ["title_entities", "entities"] {
+                for e in v[part].as_array().into_iter().flatten() {
+                    es.push(format!(
+                        "{}:{}={}",
+                        e["type"].as_str().unwrap(),
+                        e["text"].as_str().unwrap(),
+                        e["canonical"].as_str().unwrap()
+                    ));
+                }
+            }
+            format!("{} {}", v["id"].as_str().unwrap(), es.join(" | "))
+        })
+        .collect()
+}
+
+#[test]
+fn tag_keeps_names_apart_in_wire_layout() {
+    let env = TestEnv::new();
+    let r = env.run(&["ner", "tag", &fixture("entities/defects.jsonl")]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        entity_lines(&r.stdout),
+        [
+            // The sign-off line is not a name.
+            "signoff org:Canadian Wheat Board=Canadian Wheat Board",
+            // Nor are the row labels of figure lines ("Oper", "Revs").
+            "figures org:Acme Tool=Acme Tool | org:Acme Tool=Acme Tool",
+            // Titles and "and" end names; portfolio words are cut.
+            "runon org:European Central Bank=European Central Bank | person:Marta Kovacs=Marta Kovacs \
+             | misc:Canadian=Canadian | person:Robert Lindqvist=Robert Lindqvist \
+             | location:Geneva=Geneva | misc:Brazilian=Brazilian | person:Paulo Andrade=Paulo Andrade",
+            // A brief wholly in capitals is tagged.
+            "caps person:KOVACS=Kovacs | person:ROBERT LINDGREN=Robert Lindgren | location:OTTAWA=Ottawa \
+             | person:KOVACS=Kovacs | person:ROBERT LINDGREN=Robert Lindgren | location:OTTAWA=Ottawa",
+            // A first name is not the full name it begins; "Mrs" is not
+            // "Michael"; brackets end a name.
+            "merges person:Edmund=Edmund | person:Edmund Harcourt=Edmund Harcourt \
+             | person:Michael Fairbanks=Michael Fairbanks | person:Mrs Fairbanks=Fairbanks \
+             | org:Kenji=Kenji | org:Tanabe=Tanabe",
+        ]
+    );
+}
+
+#[test]
+fn cv_holds_out_every_document_once() {
+    let env = TestEnv::new();
+    let conll = fixture("conll/tiny.conll");
+    let args = [
+        "ner",
+        "cv",
+        &conll,
+        "--folds",
+        "2",
+        "--epochs",
+        "2",
+        "--lexicon",
+        "none",
+        "--gazetteers",
+        "none",
+        "--format",
+        "json",
+    ];
+    let r = env.run(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut lines: Vec<&str> = r.stdout.lines().collect();
+    let json: serde_json::Value = serde_json::from_str(lines.pop().unwrap()).unwrap();
+    lines.sort();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0].starts_with("fold 1/2: ") && lines[1].starts_with("fold 2/2: "));
+    assert_eq!(
+        json["micro"]["gold"], 7,
+        "every gold phrase of the file is held out once"
+    );
+    assert_eq!(json["tokens"], 22);
+    assert_eq!(json["folds"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn training_flags_are_checked() {
+    let env = TestEnv::new();
+    let conll = fixture("conll/tiny.conll");
+    let r = env.run(&["ner", "train", "--train", &conll, "-o", "m.bin"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --dev is needed to pick epochs (or give --fixed-epochs)\n"
+    );
+    let r = env.run(&[
+        "ner",
+        "cv",
+        &conll,
+        "--lexicon",
+        "none",
+        "--gazetteers",
+        "none",
+        "--gazetteer",
+        "nofile",
+    ]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "newsdex: --gazetteer nofile: expected CLASS=FILE\n"
+    );
+}

@@ -80,6 +80,7 @@ pub(super) fn config(inputs: &NerTrainInputs, files: &[PathBuf], pick_on_dev: bo
 /// The lexicon file's clusters and casing with the gazetteers given (those
 /// stored in the lexicon file are dropped); a line on stdout for each list.
 pub(super) fn lexicon(inputs: &NerTrainInputs) -> anyhow::Result<Lexicon> {
+    let lists = train::parse_named_lists(&inputs.gazetteer)?;
     let mut lexicon = if inputs.lexicon.exists() {
         let bytes = std::fs::read(&inputs.lexicon).map_err(|e| Error::io(&inputs.lexicon, e))?;
         Model::from_bytes(&bytes)
@@ -98,12 +99,9 @@ pub(super) fn lexicon(inputs: &NerTrainInputs) -> anyhow::Result<Lexicon> {
         let n = train::load_gazetteers(&inputs.gazetteers, &mut lexicon)?;
         println!("gazetteers: {n} names from {}", inputs.gazetteers.display());
     }
-    if !inputs.gazetteer.is_empty() {
-        let n = train::load_named_lists(&inputs.gazetteer, &mut lexicon)?;
-        println!(
-            "gazetteers: {n} names from {} named lists",
-            inputs.gazetteer.len()
-        );
+    if !lists.is_empty() {
+        let n = train::load_named_lists(&lists, &mut lexicon)?;
+        println!("gazetteers: {n} names from {} named lists", lists.len());
     }
     Ok(lexicon)
 }
