@@ -197,7 +197,13 @@ impl EntityTagger {
         let (labels, infos) = self.model.tag_with_infos(&doc);
         let spans = ner::sentence_spans(&labels, &doc.sentences);
         let mut spans = roles::split_spans(&doc.words, spans, &self.model.lexicon);
-        layout::drop_row_labels(&doc.words, &doc.sentences, &mut spans);
+        let line_start: Vec<bool> = layout::line_starts(title, &title_toks)
+            .chain(layout::line_starts(body, &body_toks))
+            .collect();
+        layout::drop_row_labels(&doc.words, &line_start, &mut spans);
+        let mut ticker = layout::tickers(title, &title_toks);
+        ticker.extend(layout::tickers(body, &body_toks));
+        layout::drop_tickers(&ticker, &mut spans);
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.

@@ -54,7 +54,12 @@ const ROLES: &[&str] = &[
 /// Words that finish a title ("Chief of Staff", "Chancellor of the
 /// Exchequer") and, like a title, end the name before them when a person's
 /// name follows.
-const TITLE_ENDS: &[&str] = &["staff", "exchequer", "state", "defence", "defense"];
+const TITLE_ENDS: &[&str] = &["staff", "exchequer"];
+
+/// Words that may stand between a title and the name after it ("Secretary
+/// of State James Baker") without ending a name themselves ("Farmers State
+/// Bank").
+const TITLE_MIDDLES: &[&str] = &["of", "the", "state", "defence", "defense"];
 
 /// Words of a portfolio or rank before a title, not part of the name before
 /// it ("Oil Minister", "Deputy Prime Minister", "Finance Minister").
@@ -92,13 +97,15 @@ const PORTFOLIOS: &[&str] = &[
 static ROLE_SET: std::sync::LazyLock<LowerSet> = std::sync::LazyLock::new(|| LowerSet::of(ROLES));
 static END_SET: std::sync::LazyLock<LowerSet> =
     std::sync::LazyLock::new(|| LowerSet::of(TITLE_ENDS));
+static MIDDLE_SET: std::sync::LazyLock<LowerSet> =
+    std::sync::LazyLock::new(|| LowerSet::of(TITLE_MIDDLES));
 static PORTFOLIO_SET: std::sync::LazyLock<LowerSet> =
     std::sync::LazyLock::new(|| LowerSet::of(PORTFOLIOS));
 
 fn is_bracket(w: &str) -> bool {
     matches!(
         w,
-        "(" | ")" | "[" | "]" | "{" | "}" | "\"" | "“" | "”" | "«" | "»" | ";" | "|"
+        "(" | ")" | "[" | "]" | "{" | "}" | "<" | ">" | "\"" | "“" | "”" | "«" | "»" | ";" | "|"
     )
 }
 
@@ -219,11 +226,11 @@ fn at_titles(words: &[&str], s: Span, lex: &Lexicon, out: &mut Vec<Span>) {
 
 /// Where a person's name begins if tokens `a..b` end in one: one to three
 /// capitalised words ending at `b`, each between a title and the name being
-/// "of", "the" or capitalised; the name known as a person's in the
-/// gazetteer by one of its words, or two words long at least that news
-/// mostly writes capitalised (not "Hotel Group").
+/// a title's word ("of State"); the name words news mostly writes
+/// capitalised (not "Hotel Group", "Bank"), and one of them known as a
+/// person's in the gazetteer, or two of them at least.
 fn person_after(words: &[&str], a: usize, b: usize, lex: &Lexicon) -> Option<usize> {
-    if a >= b || !(a..b).all(|i| capitalised(words[i]) || matches!(words[i], "of" | "the")) {
+    if a >= b {
         return None;
     }
     let person_word = |w: &str| {
@@ -239,9 +246,7 @@ fn person_after(words: &[&str], a: usize, b: usize, lex: &Lexicon) -> Option<usi
     }
     // Title words left between the title and the name: "of Staff".
     let between_ok = (a..start).all(|i| {
-        matches!(words[i], "of" | "the")
-            || END_SET.contains(words[i])
-            || ROLE_SET.contains(words[i])
+        MIDDLE_SET.contains(words[i]) || END_SET.contains(words[i]) || ROLE_SET.contains(words[i])
     });
     if start == b || !between_ok {
         return None;
@@ -252,7 +257,7 @@ fn person_after(words: &[&str], a: usize, b: usize, lex: &Lexicon) -> Option<usi
         let bucket = lex.casing(&lower, super::ner::hash_str(&lower));
         bucket == 0 || bucket >= 4
     };
-    (known || (b - start >= 2 && (start..b).all(|i| proper(words[i])))).then_some(start)
+    ((known || b - start >= 2) && (start..b).all(|i| proper(words[i]))).then_some(start)
 }
 
 #[cfg(test)]
@@ -264,7 +269,8 @@ mod tests {
         for name in ["paul", "james", "baker", "howard", "charles"] {
             lex.add_name(EntityType::Person, &[name.to_string()]);
         }
-        for w in ["hotel", "group"] {
+        lex.add_name(EntityType::Person, &["bank".to_string()]);
+        for w in ["hotel", "group", "bank"] {
             lex.casing.insert(w.to_string(), (2, w.to_string()));
         }
         for d in [&["japanese"][..], &["saudi", "arabian"]] {
@@ -342,6 +348,8 @@ mod tests {
             ("Minister of Finance", Org),
             ("Joint Chiefs of Staff", Org),
             ("President Hotel Group", Org),
+            ("Farmers State Bank", Org),
+            ("Secretary of State", Org),
         ] {
             assert_eq!(names(text, kind), [(text.to_string(), kind)], "{text}");
         }
