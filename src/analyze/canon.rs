@@ -175,13 +175,27 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
 
 /// Corrects a tagged type that cannot be right: a person's name has no
 /// digits ("Sukhoi Su-35S" is a thing, not a person), so such a mention is
-/// kept as `misc`.
+/// kept as `misc`; a news agency is an organisation.
 pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     if kind == EntityType::Person && surface.chars().any(|c| c.is_ascii_digit()) {
         EntityType::Misc
+    } else if kind != EntityType::Org && is_agency(surface) {
+        EntityType::Org
     } else {
         kind
     }
+}
+
+/// A news agency's name alone ("REUTER", "Reuters", "AFP"): an
+/// organisation, whatever a headline in capitals makes the tagger think.
+fn is_agency(surface: &str) -> bool {
+    super::tokenize::lowercase_is_one_of(
+        surface,
+        &[
+            "reuter", "reuters", "afp", "ap", "upi", "tass", "xinhua", "kyodo", "ansa", "dpa",
+            "efe",
+        ],
+    )
 }
 
 /// The mixed-case forms of an article's words ("Idlib"), for recasing its
@@ -705,6 +719,14 @@ mod tests {
             ]
         );
         assert_eq!(r[9].0, Person, "type corrected by the full name");
+    }
+
+    #[test]
+    fn news_agencies_are_organisations() {
+        assert_eq!(plausible_type(Person, "REUTER"), Org);
+        assert_eq!(plausible_type(Misc, "Reuters"), Org);
+        assert_eq!(plausible_type(Person, "Reuterson"), Person);
+        assert_eq!(plausible_type(Person, "Su-35S"), Misc);
     }
 
     #[test]

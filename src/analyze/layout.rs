@@ -10,7 +10,7 @@ use super::tokenize::Tok;
 
 /// How many of the body's tokens to tag: all but a sign-off: "REUTER" or
 /// "Reuter" as the last word (or before a stray letter, "REUTER E"), or a
-/// last line holding one word in capitals ("AFP"); punctuation after it
+/// last line holding one word in capitals ("AFP") or "Reuters"; punctuation after it
 /// ("REUTER...") goes with it.
 pub fn without_sign_off(body: &str, toks: &[Tok]) -> usize {
     let n = toks.len();
@@ -38,7 +38,11 @@ pub fn without_sign_off(body: &str, toks: &[Tok]) -> usize {
     let own_line = k > 0 && (before.contains('\n') || before.contains("   "));
     let letters = word.chars().count() >= 2 && word.chars().all(char::is_alphabetic);
     let caps = !word.chars().any(char::is_lowercase);
-    if own_line && letters && caps { k } else { n }
+    if own_line && letters && (caps || word == "Reuters") {
+        k
+    } else {
+        n
+    }
 }
 
 /// For each token, whether it begins a line of `text` (the first token
@@ -126,6 +130,7 @@ mod tests {
             "Grain prices rose.        REUTER",
             "Grain prices rose. REUTER",
             "Grain prices rose.\n REUTER E",
+            "Grain prices rose.\n Reuters",
         ] {
             assert_eq!(tagged(body), "Grain prices rose.", "{body:?}");
         }
