@@ -186,6 +186,62 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     }
 }
 
+/// Words that name nothing alone: company designators ("Co", "Ltd"),
+/// generic heads of names ("Bank", "Group"), number words ("Nine" in
+/// "Nine mths").
+const GENERIC: &[&str] = &[
+    "co",
+    "co.",
+    "corp",
+    "corp.",
+    "inc",
+    "inc.",
+    "ltd",
+    "ltd.",
+    "plc",
+    "llc",
+    "ag",
+    "sa",
+    "nv",
+    "gmbh",
+    "bhd",
+    "pty",
+    "cos",
+    "bank",
+    "group",
+    "company",
+    "corporation",
+    "government",
+    "ministry",
+    "committee",
+    "commission",
+    "council",
+    "fund",
+    "board",
+    "agency",
+    "exchange",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+];
+
+static GENERIC_SET: std::sync::LazyLock<LowerSet> =
+    std::sync::LazyLock::new(|| LowerSet::of(GENERIC));
+
+/// A mention that names nothing: one generic word ([`GENERIC`]).
+pub fn is_generic(tokens: &[String]) -> bool {
+    matches!(tokens, [one] if GENERIC_SET.contains(one))
+}
+
 /// A news agency's name alone ("REUTER", "Reuters", "AFP"): an
 /// organisation, whatever a headline in capitals makes the tagger think.
 fn is_agency(surface: &str) -> bool {
@@ -719,6 +775,13 @@ mod tests {
             ]
         );
         assert_eq!(r[9].0, Person, "type corrected by the full name");
+    }
+
+    #[test]
+    fn generic_words_alone_are_no_names() {
+        let t = |s: &str| clean_tokens(s, Org);
+        assert!(is_generic(&t("Ltd")) && is_generic(&t("the Bank")) && is_generic(&t("NINE")));
+        assert!(!is_generic(&t("World Bank")) && !is_generic(&t("Fed")));
     }
 
     #[test]

@@ -225,7 +225,10 @@ impl EntityTagger {
             let kind = canon::plausible_type(s.kind, &text[start..end]);
             let mut tokens = canon::clean_tokens(&text[start..end], kind);
             canon::recase(&mut tokens, &doc_forms, &self.model.lexicon);
-            if tokens.is_empty() || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric)) {
+            if tokens.is_empty()
+                || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric))
+                || canon::is_generic(&tokens)
+            {
                 continue;
             }
             raw.push((kind, part, start, end));

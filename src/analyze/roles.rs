@@ -4,7 +4,8 @@
 //! it holds: "Federal Reserve Board" (organisation), "Paul Volcker"
 //! (person), "U.S. Treasury", "James Baker". The rules:
 //!
-//! - a bracket or quote inside a span ends a name ("(Yasuhiro) Nakasone");
+//! - a bracket or quote inside a person's span ends a name ("(Yasuhiro)
+//!   Nakasone"; an organisation's name may hold them);
 //! - a coordinating "and"/"or" ends a name in a person's span, and in any
 //!   span with a role title on either side ("Trinidad and Tobago" and
 //!   "Procter and Gamble" stay whole);
@@ -122,7 +123,13 @@ fn capitalised(w: &str) -> bool {
 pub fn split_spans(words: &[&str], spans: Vec<Span>, lex: &Lexicon) -> Vec<Span> {
     let mut out = Vec::with_capacity(spans.len());
     for s in spans {
-        let parts = split_at(s, |i| is_bracket(words[i]));
+        // An organisation or place may hold brackets ("Industrial Equity
+        // (Pacific) Ltd"): they are dropped from its name, not cut at.
+        let parts = if s.kind == EntityType::Person {
+            split_at(s, |i| is_bracket(words[i]))
+        } else {
+            vec![s]
+        };
         for p in parts {
             let has_role = |a: usize, b: usize| (a..b).any(|i| ROLE_SET.contains(words[i]));
             let cut_and = |i: usize| {
@@ -365,5 +372,7 @@ mod tests {
             names("Charles and Diana", Person),
             [("Charles".into(), Person), ("Diana".into(), Person)]
         );
+        let org = "Industrial Equity ( Pacific ) Ltd";
+        assert_eq!(names(org, Org), [(org.to_string(), Org)]);
     }
 }
