@@ -175,11 +175,14 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
 
 /// Corrects a tagged type that cannot be right: a person's name has no
 /// digits ("Sukhoi Su-35S" is a thing, not a person), so such a mention is
-/// kept as `misc`; a news agency is an organisation.
+/// kept as `misc`; a news agency, or a name ending "Inc", is an
+/// organisation.
 pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     if kind == EntityType::Person && surface.chars().any(|c| c.is_ascii_digit()) {
         EntityType::Misc
     } else if kind != EntityType::Org && is_agency(surface) {
+        EntityType::Org
+    } else if kind == EntityType::Person && ends_in_designator(surface) {
         EntityType::Org
     } else {
         kind
@@ -240,6 +243,17 @@ static GENERIC_SET: std::sync::LazyLock<LowerSet> =
 /// A mention that names nothing: one generic word ([`GENERIC`]).
 pub fn is_generic(tokens: &[String]) -> bool {
     matches!(tokens, [one] if GENERIC_SET.contains(one))
+}
+
+/// A name ending in a company designator ("Bear Stearns and Co Inc").
+fn ends_in_designator(surface: &str) -> bool {
+    surface.split_whitespace().count() > 1
+        && surface.split_whitespace().last().is_some_and(|w| {
+            super::tokenize::lowercase_is_one_of(
+                w.trim_end_matches(['.', ',']),
+                &["co", "corp", "inc", "ltd", "plc", "llc", "gmbh", "ag"],
+            )
+        })
 }
 
 /// A news agency's name alone ("REUTER", "Reuters", "AFP"): an
@@ -790,6 +804,8 @@ mod tests {
         assert_eq!(plausible_type(Misc, "Reuters"), Org);
         assert_eq!(plausible_type(Person, "Reuterson"), Person);
         assert_eq!(plausible_type(Person, "Su-35S"), Misc);
+        assert_eq!(plausible_type(Person, "Bear Stearns and Co Inc."), Org);
+        assert_eq!(plausible_type(Person, "Inc"), Person);
     }
 
     #[test]

@@ -53,8 +53,9 @@ pub fn line_starts<'a>(text: &'a str, toks: &'a [Tok]) -> impl Iterator<Item = b
         .map(|(i, t)| i == 0 || text[toks[i - 1].end..t.start].contains('\n'))
 }
 
-/// Drops one-word spans that begin a figure line (a line with "vs" or a
-/// dotted leader, and a figure), whose first word labels the row.
+/// Drops spans of one or two words that begin a figure line (a line with
+/// "vs" or a dotted leader, and a figure), whose first words label the row
+/// ("Oper shr", "Year Oper shr" after a "Year" line).
 pub fn drop_row_labels(words: &[&str], line_start: &[bool], spans: &mut Vec<Span>) {
     let figure_line = |a: usize, b: usize| {
         let line = &words[a..b];
@@ -75,11 +76,12 @@ pub fn drop_row_labels(words: &[&str], line_start: &[bool], spans: &mut Vec<Span
     if starts.is_empty() {
         return;
     }
-    spans.retain(|s| !(s.end == s.start + 1 && starts.binary_search(&s.start).is_ok()));
+    let labels = |s: &Span| (s.start..s.end).any(|i| starts.binary_search(&i).is_ok());
+    spans.retain(|s| !(s.end <= s.start + 2 && labels(s)));
 }
 
-/// For each token, whether it is part of a ticker symbol: angle brackets
-/// around one word with no space inside ("<BHAM.L>", "<TCB>"; Reuters also
+/// For each token, whether it is part of a ticker symbol, brackets
+/// included: angle brackets around one word with no space inside ("<BHAM.L>", "<TCB>"; Reuters also
 /// puts company names in brackets, "<Goldome FSB>", and those are kept).
 pub fn tickers(text: &str, toks: &[Tok]) -> Vec<bool> {
     let mut out = vec![false; toks.len()];
@@ -94,7 +96,7 @@ pub fn tickers(text: &str, toks: &[Tok]) -> Vec<bool> {
         }
         let closed = j < toks.len() && word(j) == ">" && toks[j].start == toks[j - 1].end;
         if closed && j > i + 1 && toks[i + 1].start == t.end {
-            out[i + 1..j].iter_mut().for_each(|x| *x = true);
+            out[i..=j].iter_mut().for_each(|x| *x = true);
         }
     }
     out
@@ -167,9 +169,15 @@ mod tests {
 
     #[test]
     fn row_labels_of_figure_lines_are_not_names() {
-        let text = "Oper shr loss two cts vs profit 7 cts\n    Oper net 1,200 vs 900\n                     Rates....5.95 vs 6.1\n Reserve......1,239\n Acme said\n Oper rose";
+        let text = "Oper shr loss two cts vs profit 7 cts\n    Oper net 1,200 vs 900\n                     Rates....5.95 vs 6.1\n Reserve......1,239\n Acme said\n Oper rose\n Year\n Oper shr 3.20 dlrs vs 2.57 dlrs";
         let (words, starts) = words_of(text);
         let mut spans = one_word_spans(&words, &["Oper", "Rates", "Reserve", "Acme"]);
+        let year = words.iter().position(|w| *w == "Year").unwrap();
+        spans.push(Span {
+            start: year,
+            end: year + 2,
+            kind: EntityType::Person,
+        });
         drop_row_labels(&words, &starts, &mut spans);
         let kept: Vec<&str> = spans.iter().map(|s| words[s.start]).collect();
         assert_eq!(kept, ["Acme", "Oper"]);

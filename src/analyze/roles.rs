@@ -5,7 +5,8 @@
 //! (person), "U.S. Treasury", "James Baker". The rules:
 //!
 //! - a bracket or quote inside a person's span ends a name ("(Yasuhiro)
-//!   Nakasone"; an organisation's name may hold them);
+//!   Nakasone"; an organisation's name may hold them), and so does a
+//!   semicolon in any span;
 //! - a coordinating "and"/"or" ends a name in a person's span, and in any
 //!   span with a role title on either side ("Trinidad and Tobago" and
 //!   "Procter and Gamble" stay whole);
@@ -106,8 +107,13 @@ static PORTFOLIO_SET: std::sync::LazyLock<LowerSet> =
 fn is_bracket(w: &str) -> bool {
     matches!(
         w,
-        "(" | ")" | "[" | "]" | "{" | "}" | "<" | ">" | "\"" | "“" | "”" | "«" | "»" | ";" | "|"
+        "(" | ")" | "[" | "]" | "{" | "}" | "<" | ">" | "\"" | "“" | "”" | "«" | "»"
     )
+}
+
+/// Punctuation no name of any type holds.
+fn is_separator(w: &str) -> bool {
+    matches!(w, ";" | "|")
 }
 
 fn is_conjunction(w: &str) -> bool {
@@ -126,14 +132,24 @@ pub fn split_spans(words: &[&str], spans: Vec<Span>, lex: &Lexicon) -> Vec<Span>
         // An organisation or place may hold brackets ("Industrial Equity
         // (Pacific) Ltd"): they are dropped from its name, not cut at.
         let parts = if s.kind == EntityType::Person {
-            split_at(s, |i| is_bracket(words[i]))
+            split_at(s, |i| is_bracket(words[i]) || is_separator(words[i]))
         } else {
-            vec![s]
+            split_at(s, |i| is_separator(words[i]))
         };
         for p in parts {
             let has_role = |a: usize, b: usize| (a..b).any(|i| ROLE_SET.contains(words[i]));
+            // "Merrill Lynch and Co Inc" is one company.
+            let company = |i: usize| {
+                words.get(i + 1).is_some_and(|w| {
+                    super::tokenize::lowercase_is_one_of(
+                        w,
+                        &["co", "co.", "company", "sons", "partners"],
+                    )
+                })
+            };
             let cut_and = |i: usize| {
                 is_conjunction(words[i])
+                    && !company(i)
                     && (p.kind == EntityType::Person
                         || has_role(p.start, i)
                         || has_role(i + 1, p.end))
@@ -252,8 +268,19 @@ fn person_after(words: &[&str], a: usize, b: usize, lex: &Lexicon) -> Option<usi
         start -= 1;
     }
     // Title words left between the title and the name: "of Staff".
+    // Trim leading words of a three-word run that are not known as a
+    // person's while two are left ("of Trading James Melton").
+    while b - start > 2 && !person_word(words[start]) {
+        start += 1;
+    }
+    // Title words between the title and the name ("of State"), or the
+    // capitalised words of what follows an "of" ("Director of Trading").
+    let after_of = |i: usize| (a..i).any(|k| words[k] == "of") && capitalised(words[i]);
     let between_ok = (a..start).all(|i| {
-        MIDDLE_SET.contains(words[i]) || END_SET.contains(words[i]) || ROLE_SET.contains(words[i])
+        MIDDLE_SET.contains(words[i])
+            || END_SET.contains(words[i])
+            || ROLE_SET.contains(words[i])
+            || after_of(i)
     });
     if start == b || !between_ok {
         return None;
@@ -340,6 +367,13 @@ mod tests {
             [("City Hall".into(), Misc), ("Howard Greene".into(), Person)]
         );
         assert_eq!(
+            names("Jefferies and Co Director of Trading James Melton", Org),
+            [
+                ("Jefferies and Co".into(), Org),
+                ("James Melton".into(), Person)
+            ]
+        );
+        assert_eq!(
             names("Exchequer Nigel Fawley", Org),
             [("Nigel Fawley".into(), Person)]
         );
@@ -350,6 +384,7 @@ mod tests {
         for (text, kind) in [
             ("Trinidad and Tobago", Location),
             ("Procter and Gamble", Org),
+            ("Merrill Lynch and Co Inc", Org),
             ("General Motors", Org),
             ("Bank of England", Org),
             ("Minister of Finance", Org),
