@@ -80,33 +80,22 @@ pub fn train(
         report,
         "pass 2",
     );
-    let f1 = dev.score(&w1, Some(&w2)).total.f1();
-    let (weights2, f1) = if f1 > f1_first || !pick {
-        (Some(w2), f1)
-    } else {
-        (None, f1_first)
-    };
+    let f1_both = dev.score(&w1, Some(&w2)).total.f1();
+    let keep2 = f1_both > f1_first || !pick;
+    let f1 = if keep2 { f1_both } else { f1_first };
     if !dev_docs.is_empty() {
         report(&format!(
             "dev F1 {f1:.4} (first pass alone {f1_first:.4}), epochs {e1} and {e2}"
         ));
     }
-    let r4 = |x: f64| (x * 10000.0).round() / 10000.0;
-    let info = serde_json::json!({
-        "trained_on": config.trained_on,
-        "dev_f1": (!dev_docs.is_empty()).then(|| r4(f1)),
-        "dev_f1_first_pass": (!dev_docs.is_empty()).then(|| r4(f1_first)),
-        "best_epochs": [e1, e2],
-        "epochs": config.epochs,
-        "picked_on_dev": pick,
-        "seed": config.seed,
-        "dropout": config.dropout,
-        "features": [w1.len(), weights2.as_ref().map_or(0, Weights::len)],
-        "clusters": lexicon.clusters.len(),
-        "casing_words": lexicon.casing.len(),
-        "gazetteer_names": lexicon.gazetteer.len(),
-    })
-    .to_string();
+    let how = Trained {
+        epochs: [e1, e2],
+        dev_f1: (!dev_docs.is_empty()).then_some((f1, f1_first)),
+        picked: pick,
+        features: [w1.len(), if keep2 { w2.len() } else { 0 }],
+    };
+    let info = model_info(config, &lexicon, &how);
+    let weights2 = keep2.then_some(w2);
     let model = Model {
         weights: w1,
         weights2,
@@ -118,6 +107,38 @@ pub fn train(
     // The version is the hash of the bytes, as when loaded.
     let bytes = model.to_bytes();
     Model::from_bytes(&bytes).unwrap_or(model)
+}
+
+/// How a training run went, for the model's info.
+struct Trained {
+    /// Each pass's kept epoch.
+    epochs: [usize; 2],
+    /// Dev F1 of the model and of its first pass alone, if dev was scored.
+    dev_f1: Option<(f64, f64)>,
+    /// Epochs were picked on dev.
+    picked: bool,
+    /// Features of each pass (0: no second pass).
+    features: [usize; 2],
+}
+
+/// The model's info: what it was trained on and how, its dev scores, sizes.
+fn model_info(config: &TrainConfig, lexicon: &Lexicon, how: &Trained) -> String {
+    let r4 = |x: f64| (x * 10000.0).round() / 10000.0;
+    serde_json::json!({
+        "trained_on": config.trained_on,
+        "dev_f1": how.dev_f1.map(|f| r4(f.0)),
+        "dev_f1_first_pass": how.dev_f1.map(|f| r4(f.1)),
+        "best_epochs": how.epochs,
+        "epochs": config.epochs,
+        "picked_on_dev": how.picked,
+        "seed": config.seed,
+        "dropout": config.dropout,
+        "features": how.features,
+        "clusters": lexicon.clusters.len(),
+        "casing_words": lexicon.casing.len(),
+        "gazetteer_names": lexicon.gazetteer.len(),
+    })
+    .to_string()
 }
 
 /// The dev documents with their token infos worked out once, for scoring
