@@ -233,6 +233,11 @@ pub struct EntitiesArgs {
     /// Output: table or json.
     #[arg(long, default_value = "table")]
     pub format: String,
+    /// Say which names of the index the name table (written at each
+    /// indexing run) takes for the same entity as NAME, and on what
+    /// evidence; the table is not yet applied to counts, facets or filters.
+    #[arg(long, value_name = "NAME")]
+    pub explain: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod index;
 pub mod ingest;
+pub mod names;
 pub mod schema;
 pub mod search;
 pub mod train;

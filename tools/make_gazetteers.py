@@ -57,3 +57,24 @@ os.makedirs(out_names, exist_ok=True)
 out = out_names
 write("male.txt", [n for n, f in male.items() if f >= 0.001 and f > 10 * female.get(n, 0)])
 write("female.txt", [n for n, f in female.items() if f >= 0.001 and f > 10 * male.get(n, 0)])
+
+# Country aliases for resolving names across articles (location type):
+# canonical,alias rows, the canonical being the common English name.
+# Alternative spellings of three letters or more, the official name, and the
+# two-letter codes news writes as names (US, UK). Britain is added by hand:
+# news calls the United Kingdom so more often than by any listed name.
+out = out_names.replace("names", "aliases")
+os.makedirs(out, exist_ok=True)
+rows = set()
+for c in countries:
+    common = c["name"]["common"]
+    alts = [c["name"]["official"]] + [a for a in c.get("altSpellings", []) if len(a) >= 3 or a in ("US", "UK")]
+    for a in alts:
+        if a != common and "," not in a and a.isascii():
+            rows.add((common, a))
+rows.add(("United Kingdom", "Britain"))
+with open(os.path.join(out, "countries.csv"), "w", encoding="utf-8") as f:
+    f.write("# canonical,alias: world-countries 5.1.0 (mledoze/countries, ODbL 1.0); see ../gazetteers/SOURCES.md\n")
+    for common, a in sorted(rows):
+        f.write(f"{common},{a}\n")
+print("countries.csv", len(rows))

@@ -393,6 +393,19 @@ pub struct Aliases {
     pub fingerprint: u64,
 }
 
+impl Aliases {
+    /// Every (alias, canonical) row, folded alias first, in alias order.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = self
+            .map
+            .iter()
+            .map(|(a, c)| (a.clone(), c.clone()))
+            .collect();
+        rows.sort();
+        rows
+    }
+}
+
 /// Folds a name for alias lookup: lower case, single spaces.
 pub fn fold(name: &str) -> String {
     name.split_whitespace()

@@ -1,5 +1,6 @@
 //! `newsdex entities`: the index or a query's hits in, the entities they
-//! mention out, per type, with article counts and surface forms.
+//! mention out, per type, with article counts and surface forms; or, with
+//! `--explain`, what the index's name table says of a name.
 
 use std::io::Write;
 use std::path::Path;
@@ -10,6 +11,11 @@ use crate::error::ExitCode;
 use crate::index::NewsIndex;
 
 pub fn run(dir: &Path, a: EntitiesArgs) -> anyhow::Result<ExitCode> {
+    if let Some(name) = &a.explain {
+        NewsIndex::open(dir)?;
+        print!("{}", crate::names::explain(&crate::names::load(dir)?, name));
+        return Ok(ExitCode::Success);
+    }
     let types = super::entity_types(&a.types)?;
     super::check_format(&a.format, &["table", "json"])?;
     let news = NewsIndex::open(dir)?;

@@ -268,6 +268,24 @@ impl Fields {
     }
 }
 
+/// The facet paths of a segment, by document: the column of the `facet`
+/// field, a column of encoded paths (schema 3) or a tantivy facet field
+/// (schemas 1 and 2); the same ordinals and dictionary either way.
+pub fn facet_reader(
+    segment: &tantivy::SegmentReader,
+) -> tantivy::Result<tantivy::fastfield::FacetReader> {
+    let schema = segment.schema();
+    if is_facet_field(schema, schema.get_field("facet")?) {
+        return segment.facet_reader("facet");
+    }
+    match segment.fast_fields().str("facet")? {
+        Some(column) => Ok(tantivy::fastfield::FacetReader::new(column)),
+        None => Err(tantivy::TantivyError::SchemaError(
+            "the facet field has no column".into(),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

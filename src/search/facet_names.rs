@@ -2,27 +2,11 @@
 //! document, and every (root, name) facet of an index numbered once, for
 //! counting by number over many queries (`batch`).
 
+pub use crate::schema::facet_reader;
 use tantivy::Searcher;
-use tantivy::fastfield::FacetReader;
 
 use super::Terms;
 use crate::error::{Error, Result};
-
-/// The facet paths of a segment, by document: the column of the `facet`
-/// field, a column of encoded paths (schema 3) or a tantivy facet field
-/// (schemas 1 and 2); the same ordinals and dictionary either way.
-pub fn facet_reader(segment: &tantivy::SegmentReader) -> tantivy::Result<FacetReader> {
-    let schema = segment.schema();
-    if crate::schema::is_facet_field(schema, schema.get_field("facet")?) {
-        return segment.facet_reader("facet");
-    }
-    match segment.fast_fields().str("facet")? {
-        Some(column) => Ok(FacetReader::new(column)),
-        None => Err(tantivy::TantivyError::SchemaError(
-            "the facet field has no column".into(),
-        )),
-    }
-}
 
 /// Every (root, name) facet of a searcher, numbered, and each segment's
 /// facet ordinals -> those numbers (`u32::MAX`: not a root/name facet).

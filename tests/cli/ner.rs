@@ -277,3 +277,43 @@ fn training_flags_are_checked() {
         "newsdex: --gazetteer nofile: expected CLASS=FILE\n"
     );
 }
+
+#[test]
+fn entities_explain_says_what_the_name_table_merged_and_why() {
+    let env = TestEnv::new();
+    let r = env.run(&["index", &fixture("entities/names.jsonl"), "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let explain = |name: &str| {
+        let r = env.run(&["entities", "--explain", name]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    assert_eq!(
+        explain("kovacs"),
+        "person \"Marta Kovacs\": 2 names\n\
+         \x20 Marta Kovacs                      1 article  the name the entity goes by\n\
+         \x20 Kovacs                            1 article  a surname: \"Marta Kovacs\" is the only person of the index it ends\n"
+    );
+    assert_eq!(
+        explain("Opec"),
+        "org \"OPEC\": 2 names\n\
+         \x20 OPEC                              1 article  the name the entity goes by\n\
+         \x20 Opec                              1 article  the same as \"OPEC\" but for case, periods or apostrophes\n"
+    );
+    assert_eq!(
+        explain("US"),
+        "location \"United States\": 2 names\n\
+         \x20 United States                     1 article  the name the entity goes by\n\
+         \x20 US                                1 article  an alias of \"United States\" in data/ner/aliases/countries.csv\n"
+    );
+    assert_eq!(
+        explain("Lindqvist"),
+        "person \"Lindqvist\" (1 article): left alone, it ends the names of several persons and \
+         none is named in 5x the articles of the others together: Anna Lindqvist (1 article), \
+         Robert Lindqvist (1 article)\n"
+    );
+    assert_eq!(
+        explain("Oslo"),
+        "\"Oslo\" is not merged with any other name\n"
+    );
+}
