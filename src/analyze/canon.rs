@@ -180,9 +180,9 @@ pub fn clean_tokens(surface: &str, kind: EntityType) -> Vec<String> {
 pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     if kind == EntityType::Person && surface.chars().any(|c| c.is_ascii_digit()) {
         EntityType::Misc
-    } else if kind != EntityType::Org && is_agency(surface) {
-        EntityType::Org
-    } else if kind == EntityType::Person && ends_in_designator(surface) {
+    } else if (kind != EntityType::Org && is_agency(surface))
+        || (kind == EntityType::Person && ends_in_designator(surface))
+    {
         EntityType::Org
     } else {
         kind

@@ -64,14 +64,16 @@ pub fn drop_row_labels(words: &[&str], line_start: &[bool], spans: &mut Vec<Span
         line.iter().any(versus) && line.iter().any(|w| w.bytes().any(|c| c.is_ascii_digit()))
     };
     let mut starts: Vec<usize> = Vec::new();
+    // Each line's first token, and the end.
+    let ends = (1..words.len())
+        .filter(|&i| line_start[i])
+        .chain(std::iter::once(words.len()));
     let mut a = 0;
-    for i in 1..=words.len() {
-        if i == words.len() || line_start[i] {
-            if figure_line(a, i) {
-                starts.push(a);
-            }
-            a = i;
+    for i in ends {
+        if figure_line(a, i) {
+            starts.push(a);
         }
+        a = i;
     }
     if starts.is_empty() {
         return;
