@@ -72,6 +72,16 @@ fn plain_date(s: &str) -> Option<Option<NaiveDate>> {
     Some(NaiveDate::from_ymd_opt(y as i32, m, d))
 }
 
+/// The first and last second an index can hold: tantivy keeps dates as
+/// nanoseconds in an i64 (years 1677 to 2262), whole years of it.
+pub const INDEX_MIN_SECS: i64 = -9_214_560_000;
+pub const INDEX_MAX_SECS: i64 = 9_214_646_399;
+
+/// Whether an index can hold this time (years 1678 to 2261).
+pub fn indexable(secs: i64) -> bool {
+    (INDEX_MIN_SECS..=INDEX_MAX_SECS).contains(&secs)
+}
+
 /// Accepts a unix time in seconds if it falls in years 1..9999.
 pub fn unix_seconds(secs: i64) -> Option<i64> {
     (MIN_SECS..=MAX_SECS).contains(&secs).then_some(secs)
@@ -186,6 +196,10 @@ mod tests {
         }
         // The first and last second of the range.
         assert_eq!(format_rfc3339(MIN_SECS), "0001-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(INDEX_MIN_SECS), "1678-01-01T00:00:00Z");
+        assert_eq!(format_rfc3339(INDEX_MAX_SECS), "2261-12-31T23:59:59Z");
+        assert!(INDEX_MIN_SECS.checked_mul(1_000_000_000).is_some());
+        assert!(INDEX_MAX_SECS.checked_mul(1_000_000_000).is_some());
         assert_eq!(format_rfc3339(MAX_SECS), "9999-12-31T23:59:59Z");
     }
 

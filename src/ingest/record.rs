@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 
-use super::date::{ACCEPTED, parse_date, unix_seconds};
+use super::date::{ACCEPTED, indexable, parse_date, unix_seconds};
 use super::{Payload, RawRecord};
 use crate::error::{Error, Result};
 
@@ -315,7 +315,8 @@ fn field_text(
         },
         Found::Json(Value::Number(n)) if name == "date" => {
             match n.as_i64().and_then(unix_seconds) {
-                Some(secs) => a.date = Some(secs),
+                Some(secs) if indexable(secs) => a.date = Some(secs),
+                Some(_) => warnings.push(out_of_range(&n.to_string())),
                 None => warnings.push(Warning {
                     field: "date",
                     message: format!(
@@ -333,6 +334,16 @@ fn field_text(
             ));
         }
     })
+}
+
+/// The warning for a date an index cannot hold.
+fn out_of_range(date: &str) -> Warning {
+    Warning {
+        field: "date",
+        message: format!(
+            "{date:?} is outside the years 1678 to 2261 an index can hold; article kept undated"
+        ),
+    }
 }
 
 /// Sets field `name` of `a` to `text`, checking ids and parsing dates.
@@ -361,7 +372,8 @@ fn set_field(
                 return Ok(());
             }
             match parse_date(&text) {
-                Some(secs) => a.date = Some(secs),
+                Some(secs) if indexable(secs) => a.date = Some(secs),
+                Some(_) => warnings.push(out_of_range(&truncate(&text, 60))),
                 None => warnings.push(Warning {
                     field: "date",
                     message: format!(
@@ -480,6 +492,23 @@ mod tests {
                 .unwrap_err()
                 .starts_with("invalid JSON at column")
         );
+    }
+
+    #[test]
+    fn dates_an_index_cannot_hold_are_warnings() {
+        for date in [r#""1500-06-01""#, r#""2300-01-01""#, "-30610224000"] {
+            let (a, w) = json(&format!(r#"{{"id":"x","body":"b","date":{date}}}"#)).unwrap();
+            assert_eq!(a.date, None, "{date}");
+            assert_eq!(w[0].field, "date");
+            assert!(
+                w[0].message.contains("outside the years 1678 to 2261"),
+                "{}",
+                w[0].message
+            );
+        }
+        let (a, w) = json(r#"{"id":"x","body":"b","date":"1678-01-01"}"#).unwrap();
+        assert_eq!(a.date, Some(-9_214_560_000));
+        assert!(w.is_empty());
     }
 
     #[test]

@@ -638,3 +638,41 @@ fn a_date_clause_scores_the_same_in_every_segment() {
     let bare = bare["score"].as_f64().unwrap();
     assert!((scores[0] - bare - 1.0).abs() < 1e-3, "{scores:?} {bare}");
 }
+
+#[test]
+fn dates_beyond_what_an_index_holds_neither_wrap_nor_crash() {
+    let env = TestEnv::new();
+    let corpus = env.path("old.jsonl");
+    std::fs::write(
+        &corpus,
+        "{\"id\":\"new\",\"body\":\"grain\",\"date\":\"2020-01-02\"}\n\
+         {\"id\":\"old\",\"body\":\"grain\",\"date\":\"1500-06-01\"}\n",
+    )
+    .unwrap();
+    let r = env.run(&["index", corpus.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "field date: \"1500-06-01\" is outside the years 1678 to 2261 an index can hold; article kept undated"
+        ),
+        "{}",
+        r.stderr
+    );
+    for (since, until, want) in [
+        ("1000", "3000", vec!["new"]),
+        ("1000", "1600", vec![]),
+        ("2500", "9999", vec![]),
+    ] {
+        let args = [
+            "search", "grain", "--since", since, "--until", until, "--format", "jsonl",
+        ];
+        let r = env.run(&args);
+        assert_eq!(
+            r.code,
+            if want.is_empty() { 1 } else { 0 },
+            "{since}..{until}: {}",
+            r.stderr
+        );
+        assert_eq!(ids(&r.stdout), want, "{since}..{until}");
+    }
+}

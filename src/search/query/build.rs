@@ -243,6 +243,16 @@ fn scored_date(q: Box<dyn Query>) -> Box<dyn Query> {
 
 /// Articles dated in `[lo, hi)` (UTC seconds); None is open.
 pub fn date_range(field: Field, lo: Option<i64>, hi: Option<i64>) -> Box<dyn Query> {
+    use crate::ingest::date::{INDEX_MAX_SECS, INDEX_MIN_SECS};
+    // Bounds past the years an index holds bound nothing (and would
+    // overflow tantivy's nanoseconds); bounds beyond the other end are
+    // kept inside them.
+    let lo = lo
+        .filter(|&s| s > INDEX_MIN_SECS)
+        .map(|s| s.min(INDEX_MAX_SECS + 1));
+    let hi = hi
+        .filter(|&s| s <= INDEX_MAX_SECS)
+        .map(|s| s.max(INDEX_MIN_SECS));
     let term = |s: i64| Term::from_field_date(field, DateTime::from_timestamp_secs(s));
     let lo = lo.map_or(Bound::Unbounded, |s| Bound::Included(term(s)));
     let hi = hi.map_or(Bound::Unbounded, |s| Bound::Excluded(term(s)));
