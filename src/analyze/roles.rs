@@ -13,7 +13,8 @@
 //! - a role title ("Chairman", "Minister", "Secretary of State") followed
 //!   by what looks like a person's name ends the name before it, and the
 //!   name after it is a person; portfolio words before a title are not
-//!   part of a name ("Saudi Arabian Oil Minister" gives "Saudi Arabian").
+//!   part of a name ("Saudi Arabian Oil Minister" gives "Saudi Arabian");
+//! - "Co Inc" alone after "Merck and" is the end of that company's name.
 
 use super::EntityType;
 use super::lexicon::{Lexicon, seq_hash};
@@ -158,6 +159,36 @@ pub fn split_spans(words: &[&str], spans: Vec<Span>, lex: &Lexicon) -> Vec<Span>
                 at_titles(words, q, lex, &mut out);
             }
         }
+    }
+    join_designators(words, out)
+}
+
+/// Company designators, which end a company's name and name nothing alone.
+const DESIGNATORS: &[&str] = &[
+    "co", "co.", "inc", "inc.", "corp", "corp.", "ltd", "ltd.", "plc", "llc",
+];
+
+/// A span of designators alone after "X and" joins the span before it:
+/// "Merck" "and" "Co Inc" is one company, "Merck and Co Inc".
+fn join_designators(words: &[&str], spans: Vec<Span>) -> Vec<Span> {
+    let designators = |s: &Span| {
+        (s.start..s.end).all(|i| super::tokenize::lowercase_is_one_of(words[i], DESIGNATORS))
+    };
+    let mut out: Vec<Span> = Vec::with_capacity(spans.len());
+    for s in spans {
+        if let Some(prev) = out.last_mut()
+            && designators(&s)
+            && s.start == prev.end + 1
+            && matches!(words[prev.end], "and" | "&")
+        {
+            *prev = Span {
+                start: prev.start,
+                end: s.end,
+                kind: EntityType::Org,
+            };
+            continue;
+        }
+        out.push(s);
     }
     out
 }
@@ -395,6 +426,17 @@ mod tests {
         ] {
             assert_eq!(names(text, kind), [(text.to_string(), kind)], "{text}");
         }
+    }
+
+    #[test]
+    fn designators_after_and_join_the_company() {
+        let words: Vec<&str> = "by Merck and Co Inc , and Lilly".split(' ').collect();
+        let span = |start, end, kind| Span { start, end, kind };
+        let spans = vec![span(1, 2, Person), span(3, 5, Org), span(7, 8, Org)];
+        assert_eq!(
+            split_spans(&words, spans, &lexicon()),
+            [span(1, 5, Org), span(7, 8, Org)]
+        );
     }
 
     #[test]
