@@ -189,27 +189,23 @@ pub fn plausible_type(kind: EntityType, surface: &str) -> EntityType {
     }
 }
 
-/// Words that name nothing alone: company designators ("Co", "Ltd"),
-/// generic heads of names ("Bank", "Group"), number words ("Nine" in
-/// "Nine mths").
+/// Company designators ("Co", "Ltd"), without their period: they end a
+/// company's name and name nothing alone.
+const DESIGNATORS: &[&str] = &[
+    "co", "corp", "inc", "ltd", "plc", "llc", "ag", "sa", "nv", "gmbh", "bhd", "pty", "cos",
+];
+
+static DESIGNATOR_SET: std::sync::LazyLock<LowerSet> =
+    std::sync::LazyLock::new(|| LowerSet::of(DESIGNATORS));
+
+/// Whether a word is a company designator ("Inc.", "CO", "Ltd,").
+pub fn is_designator(word: &str) -> bool {
+    DESIGNATOR_SET.contains(word.trim_end_matches(['.', ',']))
+}
+
+/// Words besides designators that name nothing alone: generic heads of
+/// names ("Bank", "Group"), number words ("Nine" in "Nine mths").
 const GENERIC: &[&str] = &[
-    "co",
-    "co.",
-    "corp",
-    "corp.",
-    "inc",
-    "inc.",
-    "ltd",
-    "ltd.",
-    "plc",
-    "llc",
-    "ag",
-    "sa",
-    "nv",
-    "gmbh",
-    "bhd",
-    "pty",
-    "cos",
     "bank",
     "group",
     "company",
@@ -240,20 +236,15 @@ const GENERIC: &[&str] = &[
 static GENERIC_SET: std::sync::LazyLock<LowerSet> =
     std::sync::LazyLock::new(|| LowerSet::of(GENERIC));
 
-/// A mention that names nothing: one generic word ([`GENERIC`]).
+/// A mention that names nothing: one designator or generic word.
 pub fn is_generic(tokens: &[String]) -> bool {
-    matches!(tokens, [one] if GENERIC_SET.contains(one))
+    matches!(tokens, [one] if is_designator(one) || GENERIC_SET.contains(one))
 }
 
 /// A name ending in a company designator ("Bear Stearns and Co Inc").
 fn ends_in_designator(surface: &str) -> bool {
     surface.split_whitespace().count() > 1
-        && surface.split_whitespace().last().is_some_and(|w| {
-            super::tokenize::lowercase_is_one_of(
-                w.trim_end_matches(['.', ',']),
-                &["co", "corp", "inc", "ltd", "plc", "llc", "gmbh", "ag"],
-            )
-        })
+        && surface.split_whitespace().last().is_some_and(is_designator)
 }
 
 /// A news agency's name alone ("REUTER", "Reuters", "AFP"): an

@@ -163,17 +163,10 @@ pub fn split_spans(words: &[&str], spans: Vec<Span>, lex: &Lexicon) -> Vec<Span>
     join_designators(words, out)
 }
 
-/// Company designators, which end a company's name and name nothing alone.
-const DESIGNATORS: &[&str] = &[
-    "co", "co.", "inc", "inc.", "corp", "corp.", "ltd", "ltd.", "plc", "llc",
-];
-
 /// A span of designators alone after "X and" joins the span before it:
 /// "Merck" "and" "Co Inc" is one company, "Merck and Co Inc".
 fn join_designators(words: &[&str], spans: Vec<Span>) -> Vec<Span> {
-    let designators = |s: &Span| {
-        (s.start..s.end).all(|i| super::tokenize::lowercase_is_one_of(words[i], DESIGNATORS))
-    };
+    let designators = |s: &Span| (s.start..s.end).all(|i| super::canon::is_designator(words[i]));
     let mut out: Vec<Span> = Vec::with_capacity(spans.len());
     for s in spans {
         if let Some(prev) = out.last_mut()
