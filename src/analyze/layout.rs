@@ -1,17 +1,16 @@
 //! Parts of a wire article's layout that hold no names, found before and
 //! after tagging: the sign-off line ("REUTER" alone on the last line),
-//! ticker symbols ("<BHAM.L>"), and
-//! the row labels of figure lines ("Oper shr loss two cts vs profit seven
-//! cts", "Revs 291.8 mln vs 151.1 mln"), which the tagger reads as names
-//! at a sentence start.
+//! ticker symbols ("<BHAM.L>"), and the row labels of figure lines ("Oper
+//! shr loss two cts vs profit seven cts", "Revs 291.8 mln vs 151.1 mln"),
+//! which the tagger reads as names at a sentence start.
 
 use super::ner::Span;
 use super::tokenize::Tok;
 
 /// How many of the body's tokens to tag: all but a sign-off: "REUTER" or
 /// "Reuter" as the last word (or before a stray letter, "REUTER E"), or a
-/// last line holding one word in capitals ("AFP") or "Reuters"; punctuation after it
-/// ("REUTER...") goes with it.
+/// last line holding one word in capitals ("AFP") or "Reuters";
+/// punctuation after it ("REUTER...") goes with it.
 pub fn without_sign_off(body: &str, toks: &[Tok]) -> usize {
     let n = toks.len();
     // Where the text ends, without carriage returns written out as "^M".
@@ -83,8 +82,9 @@ pub fn drop_row_labels(words: &[&str], line_start: &[bool], spans: &mut Vec<Span
 }
 
 /// For each token, whether it is part of a ticker symbol, brackets
-/// included: angle brackets around one word with no space inside ("<BHAM.L>", "<TCB>"; Reuters also
-/// puts company names in brackets, "<Goldome FSB>", and those are kept).
+/// included: angle brackets around one word with no space inside
+/// ("<BHAM.L>", "<TCB>"; Reuters also puts company names in brackets,
+/// "<Goldome FSB>", and those are kept).
 pub fn tickers(text: &str, toks: &[Tok]) -> Vec<bool> {
     let mut out = vec![false; toks.len()];
     let word = |k: usize| &text[toks[k].start..toks[k].end];

@@ -142,10 +142,8 @@ pub fn split_spans(words: &[&str], spans: Vec<Span>, lex: &Lexicon) -> Vec<Span>
             // "Merrill Lynch and Co Inc" is one company.
             let company = |i: usize| {
                 words.get(i + 1).is_some_and(|w| {
-                    super::tokenize::lowercase_is_one_of(
-                        w,
-                        &["co", "co.", "company", "sons", "partners"],
-                    )
+                    super::canon::is_designator(w)
+                        || super::tokenize::lowercase_is_one_of(w, &["company", "sons", "partners"])
                 })
             };
             let cut_and = |i: usize| {

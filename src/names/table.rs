@@ -133,8 +133,7 @@ pub fn build(names: &[(EntityType, String, u64)], aliases: &[AliasRows]) -> Name
         }
     }
     let mut groups: BTreeMap<(EntityType, String), Group> = BTreeMap::new();
-    for ((kind, key), mut forms) in keyed {
-        forms.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    for ((kind, key), forms) in keyed {
         let (target, why) = match alias_of.get(&(kind, key.clone())) {
             Some((canonical, _, source)) if *canonical != key => (
                 canonical.clone(),
@@ -150,12 +149,9 @@ pub fn build(names: &[(EntityType, String, u64)], aliases: &[AliasRows]) -> Name
                 kind,
                 members: Vec::new(),
             });
-        for (k, (name, n)) in forms.into_iter().enumerate() {
-            let why = match &why {
-                Some(w) => w.clone(),
-                None if k == 0 => Why::Lead,
-                None => Why::Variant,
-            };
+        // Which member leads is decided once the group is whole.
+        for (name, n) in forms {
+            let why = why.clone().unwrap_or(Why::Variant);
             group.members.push(Member {
                 name,
                 articles: n,
@@ -163,8 +159,8 @@ pub fn build(names: &[(EntityType, String, u64)], aliases: &[AliasRows]) -> Name
             });
         }
     }
-    // An alias group leads with its canonical as written in the alias table
-    // when the index has it, else with its most named form.
+    // Each group leads with its most named form that is not an alias, else
+    // with the alias table's canonical.
     for ((kind, key), g) in groups.iter_mut() {
         lead_first(g, *kind, key, &alias_of);
     }
@@ -203,11 +199,6 @@ fn lead_first(g: &mut Group, kind: EntityType, key: &str, alias_of: &AliasMap) {
                     ..lead
                 },
             );
-            for m in &mut g.members[1..] {
-                if m.why == Why::Lead {
-                    m.why = Why::Variant;
-                }
-            }
         }
         None => {
             // Only aliases in the index: lead with the canonical's name.

@@ -12,8 +12,8 @@
 //! [`hash`], [`token`] (what is known of one token), [`cache`] (work kept
 //! between tokens and documents), [`features`] (templates and extraction),
 //! [`weights`] (the weight table), [`decode`] (the decoding loop),
-//! [`stack`] (the second pass) and `truecase` (headlines in capitals read
-//! in their usual case).
+//! [`stack`] (the second pass) and `truecase` (articles wholly in capitals
+//! read in their usual case).
 
 pub mod cache;
 pub mod decode;
