@@ -150,6 +150,7 @@ fn bench_query(c: &mut Criterion) {
             filters: Filters::default(),
             sort: Sort::Relevance,
             recency: None,
+            resolve: true,
         };
         g.bench_function(q, |b| {
             b.iter(|| {

@@ -153,6 +153,10 @@ pub struct QueryArgs {
     /// (counted back from the newest hit).
     #[arg(long, value_name = "HALF_LIFE")]
     pub recency: Option<String>,
+    /// Raw names: do not merge names the index's name table says are one
+    /// entity (see `entities --explain NAME`).
+    #[arg(long)]
+    pub no_resolve: bool,
 }
 
 #[derive(Debug, Args)]

@@ -14,6 +14,7 @@ use tantivy::{DocAddress, Searcher};
 use crate::analyze::EntityType;
 use crate::analyze::canon::fold;
 use crate::error::Result;
+use crate::names::Resolver;
 
 /// One entity: its type and canonical name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -157,15 +158,22 @@ pub fn top_pairs(
     }
 }
 
-/// Counts entity pairs over the documents `hits`.
+/// Counts entity pairs over the documents `hits`, each entity under the
+/// name `names` says it goes by.
 pub fn cooccur(
     searcher: &Searcher,
     hits: &[DocAddress],
     config: &CooccurConfig,
+    names: &Resolver,
 ) -> Result<Cooccurrence> {
-    let read = HitEntities::read(searcher, hits, &config.types)?;
+    let read = HitEntities::read(searcher, hits, &config.types, names)?;
     let anchor = config.with.as_deref().map(fold);
-    let is_anchor = |e: &Entity| anchor.as_deref().is_none_or(|a| fold(&e.name) == a);
+    // The anchor is the entity any of whose names it is.
+    let is_anchor = |e: &Entity| {
+        anchor
+            .as_deref()
+            .is_none_or(|a| names.names(e.kind, &e.name).iter().any(|n| fold(n) == a))
+    };
     let anchored: Vec<bool> = read
         .entities
         .iter()
@@ -232,7 +240,12 @@ struct HitEntities {
 }
 
 impl HitEntities {
-    fn read(searcher: &Searcher, hits: &[DocAddress], types: &[EntityType]) -> Result<Self> {
+    fn read(
+        searcher: &Searcher,
+        hits: &[DocAddress],
+        types: &[EntityType],
+        names: &Resolver,
+    ) -> Result<Self> {
         let mut ids: HashMap<Entity, u32> = HashMap::new();
         let mut read = HitEntities {
             entities: Vec::new(),
@@ -253,6 +266,13 @@ impl HitEntities {
             let reader = crate::search::facet_reader(searcher.segment_reader(ord as u32))?;
             let (entities, counts) = (&mut read.entities, &mut read.counts);
             let table = entity_table(&reader, types, &mut |e| {
+                let e = match names.lead(e.kind, &e.name) {
+                    lead if lead != e.name => Entity {
+                        kind: e.kind,
+                        name: lead.to_string(),
+                    },
+                    _ => e,
+                };
                 *ids.entry(e.clone()).or_insert_with(|| {
                     entities.push(e);
                     counts.push(0);

@@ -1,7 +1,7 @@
 //! The entities a set of hits mentions: per type, each canonical name with
 //! its article and mention counts and the surface forms it was written as.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use serde_json::json;
@@ -11,6 +11,7 @@ use tantivy::{DocAddress, Searcher};
 use crate::analyze::{EntitySummary, EntityType};
 use crate::error::Result;
 use crate::index::NewsIndex;
+use crate::names::Resolver;
 use crate::search::stored_str;
 
 /// One entity's counts over the hits.
@@ -39,15 +40,20 @@ pub struct EntityCounts {
 
 impl EntityCounts {
     /// Counts the entities of `types` over `hits`, from their stored
-    /// mention summaries.
+    /// mention summaries, each under the name `names` says it goes by (an
+    /// article naming it twice, as "Reagan" and "Ronald Reagan", counted
+    /// once).
     pub fn read(
         news: &NewsIndex,
         searcher: &Searcher,
         hits: &[DocAddress],
         types: &[EntityType],
+        names: &Resolver,
     ) -> Result<EntityCounts> {
         let mut tallies: HashMap<(EntityType, String), Tally> = HashMap::new();
+        let mut this_article: HashSet<(EntityType, String)> = HashSet::new();
         for addr in hits {
+            this_article.clear();
             let doc: TantivyDocument = searcher.doc(*addr)?;
             let Some(json) = stored_str(&doc, news.fields.mentions) else {
                 continue;
@@ -60,8 +66,11 @@ impl EntityCounts {
                 if !types.contains(&kind) {
                     continue;
                 }
-                let t = tallies.entry((kind, s.canonical)).or_default();
-                t.articles += 1;
+                let key = (kind, names.lead(kind, &s.canonical).to_string());
+                if this_article.insert(key.clone()) {
+                    tallies.entry(key.clone()).or_default().articles += 1;
+                }
+                let t = tallies.entry(key).or_default();
                 t.mentions += s.count as u64;
                 for surface in s.surfaces {
                     *t.surfaces.entry(surface).or_default() += 1;

@@ -12,7 +12,7 @@ use crate::analyze::model::Model;
 use crate::error::Result;
 use crate::index::NewsIndex;
 use crate::ingest::date::format_rfc3339;
-use crate::search::{FacetTally, Tally, top_facets};
+use crate::search::{FacetTally, Tally, top_resolved};
 
 /// The facet roots `stats` reports, in order.
 const KINDS: [&str; 6] = ["source", "category", "person", "org", "location", "misc"];
@@ -29,7 +29,8 @@ pub struct IndexStats<'a> {
     bytes: u64,
     segments: usize,
     counts: Tally,
-    top: usize,
+    /// Per kind of [`KINDS`], its most frequent names, resolved.
+    tops: Vec<Vec<(String, u64)>>,
     /// The version of the model this newsdex would tag with.
     current_model: String,
 }
@@ -43,8 +44,14 @@ impl<'a> IndexStats<'a> {
         let tally = FacetTally {
             kinds: KINDS.iter().map(|k| k.to_string()).collect(),
             names: None,
+            keep_hits: true,
         };
         let counts = searcher.search(&AllQuery, &tally)?;
+        let names = crate::names::resolver(&news.dir)?;
+        let tops = KINDS
+            .iter()
+            .map(|k| top_resolved(news, &searcher, &counts, k, top, &names))
+            .collect::<Result<_>>()?;
         let bytes: u64 = std::fs::read_dir(dir)
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
@@ -63,7 +70,7 @@ impl<'a> IndexStats<'a> {
             bytes,
             segments: searcher.segment_readers().len(),
             counts,
-            top,
+            tops,
             current_model: Model::embedded()
                 .map(|m| m.version.clone())
                 .unwrap_or_else(|_| "none".into()),
@@ -73,13 +80,12 @@ impl<'a> IndexStats<'a> {
     /// The statistics as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         let mut facets = serde_json::Map::new();
-        for k in KINDS {
-            let top = top_facets(&self.counts, k, self.top);
+        for (k, top) in KINDS.iter().zip(&self.tops) {
             facets.insert(
                 k.to_string(),
                 json!({
                     "distinct": self.counts.distinct(k),
-                    "top": top.into_iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Vec<_>>(),
+                    "top": top.iter().map(|(n, c)| json!({"name": n, "count": c})).collect::<Vec<_>>(),
                 }),
             );
         }
@@ -129,8 +135,7 @@ impl<'a> IndexStats<'a> {
             String::new()
         };
         writeln!(out, "model        {}{note}", meta.model_version)?;
-        for k in KINDS {
-            let top = top_facets(&self.counts, k, self.top);
+        for (k, top) in KINDS.iter().zip(&self.tops) {
             if top.is_empty() {
                 continue;
             }

@@ -25,6 +25,7 @@ pub fn run(dir: &Path, a: BatchArgs) -> anyhow::Result<ExitCode> {
         any: a.any,
         filters: Filters::default(),
         sort,
+        resolve: true,
     };
     let news = NewsIndex::open(dir)?;
     let columns = columns::parse(Some(&a.fields), columns::BATCH, columns::BATCH)?;

@@ -21,7 +21,7 @@ pub fn run(dir: &Path, a: CooccurArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
     let hits = crate::search::matching(&news, &searcher, &request)?;
-    let result = cooccur(&searcher, &hits, &config)?;
+    let result = cooccur(&searcher, &hits, &config, &*super::names(dir, &request)?)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match a.format.as_str() {

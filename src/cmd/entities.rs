@@ -22,7 +22,8 @@ pub fn run(dir: &Path, a: EntitiesArgs) -> anyhow::Result<ExitCode> {
     let searcher = news.searcher()?;
     let request = super::request(&a.query)?;
     let hits = crate::search::matching(&news, &searcher, &request)?;
-    let counts = EntityCounts::read(&news, &searcher, &hits, &types)?;
+    let names = super::names(dir, &request)?;
+    let counts = EntityCounts::read(&news, &searcher, &hits, &types, &names)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if a.format == "json" {

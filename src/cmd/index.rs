@@ -34,6 +34,7 @@ fn rebuild_names(
         &crate::search::FacetTally {
             kinds: kinds.clone(),
             names: None,
+            keep_hits: false,
         },
     )?;
     let mut names = Vec::new();

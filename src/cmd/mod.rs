@@ -19,7 +19,7 @@ mod args;
 mod request;
 
 pub use args::{check_format, color, entity_types, parse_facets, width};
-pub use request::request;
+pub use request::{names, request};
 
 use crate::cli::{Cli, Command};
 use crate::error::ExitCode;

@@ -1,10 +1,23 @@
 //! The query flags every searching command shares, checked and turned into
 //! a search [`Request`].
 
+use std::path::Path;
+use std::sync::Arc;
+
 use crate::cli::QueryArgs;
 use crate::error::{Error, Result};
+use crate::names::Resolver;
 use crate::search::query::date_period;
 use crate::search::{Filters, Request, Sort};
+
+/// The index's name table for a request: empty with `--no-resolve`.
+pub fn names(dir: &Path, request: &Request) -> Result<Arc<Resolver>> {
+    if request.resolve {
+        crate::names::resolver(dir)
+    } else {
+        Ok(Arc::default())
+    }
+}
 
 /// Builds a search request from the query flags.
 pub fn request(a: &QueryArgs) -> Result<Request> {
@@ -40,6 +53,7 @@ pub fn request(a: &QueryArgs) -> Result<Request> {
         .transpose()?;
     Ok(Request {
         recency,
+        resolve: !a.no_resolve,
         query,
         any: a.any,
         filters: Filters {

@@ -21,7 +21,11 @@ pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
         ))
         .into());
     };
-    let result = search(&news, &Compiled::by_relevance(query), &shown.page)?;
+    let compiled = Compiled {
+        names: crate::names::resolver(&news.dir)?,
+        ..Compiled::by_relevance(query)
+    };
+    let result = search(&news, &compiled, &shown.page)?;
     // What a workbook's provenance records of the question.
     let request = Request {
         query: Some(format!("similar to {}", a.id)),
@@ -29,6 +33,7 @@ pub fn run(dir: &Path, a: SimilarArgs) -> anyhow::Result<ExitCode> {
         recency: None,
         filters: Filters::default(),
         sort: Sort::Relevance,
+        resolve: true,
     };
     shown.print(&news, &request, &result)
 }

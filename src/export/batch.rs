@@ -22,7 +22,7 @@ use crate::error::Error;
 use crate::index::NewsIndex;
 use crate::search::{
     Compiled, FacetNames, FacetTally, HitReader, IdReader, Ranked, RawHit, Request, StrReader,
-    facet_names, ranked, top_facets,
+    facet_names, ranked, top_resolved,
 };
 
 /// One query of a batch file.
@@ -325,6 +325,7 @@ impl<'a> Run<'a> {
         let tally = (!self.config.facets.is_empty()).then(|| FacetTally {
             kinds: self.config.facets.clone(),
             names: self.names.clone(),
+            keep_hits: self.config.template.resolve,
         });
         let found = request.compile(self.news).and_then(|compiled| {
             let found = ranked(
@@ -390,14 +391,22 @@ impl<'a> Run<'a> {
                 .facets
                 .iter()
                 .map(|kind| {
-                    let top = top_facets(&tally, kind, self.config.facet_size);
+                    let size = self.config.facet_size;
+                    let top = top_resolved(
+                        self.news,
+                        self.searcher,
+                        &tally,
+                        kind,
+                        size,
+                        &compiled.names,
+                    )?;
                     let names: Vec<serde_json::Value> = top
                         .into_iter()
                         .map(|(name, n)| json!({"name": name, "count": n}))
                         .collect();
-                    (kind.clone(), json!(names))
+                    Ok((kind.clone(), json!(names)))
                 })
-                .collect();
+                .collect::<crate::Result<_>>()?;
             let line = json!({"qid": q.id, "total": found.total, "facets": facets});
             serde_json::to_writer(&mut *out, &line)?;
             out.write_all(b"\n")?;

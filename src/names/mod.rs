@@ -5,10 +5,14 @@
 //! without tagging or indexing old ones again. `newsdex entities --explain`
 //! reads it.
 
+pub mod resolve;
 pub mod table;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
 
+pub use resolve::Resolver;
 pub use table::{AliasRows, Group, Member, NameTable, Unresolved, Why, build, fold};
 
 use crate::error::{Error, Result};
@@ -59,6 +63,27 @@ pub fn load(index_dir: &Path) -> Result<NameTable> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(NameTable::default()),
         Err(e) => Err(Error::io(&p, e)),
     }
+}
+
+/// The index's table as a [`Resolver`], read once per process and again
+/// when `names.json` changes (a server outlives indexing runs).
+pub fn resolver(index_dir: &Path) -> Result<Arc<Resolver>> {
+    type Cache = Mutex<Vec<(PathBuf, Option<SystemTime>, Arc<Resolver>)>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let p = path(index_dir);
+    let stamp = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Ok(c) = cache.lock()
+        && let Some((_, _, r)) = c.iter().find(|(d, s, _)| d == &p && *s == stamp)
+    {
+        return Ok(r.clone());
+    }
+    let r = Arc::new(Resolver::new(&load(index_dir)?));
+    if let Ok(mut c) = cache.lock() {
+        c.retain(|(d, _, _)| d != &p);
+        c.push((p, stamp, r.clone()));
+    }
+    Ok(r)
 }
 
 /// What the table says of `name` (any type, folded): the group it is in

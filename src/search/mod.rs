@@ -11,6 +11,7 @@ pub mod hits;
 pub mod order;
 pub mod query;
 pub mod request;
+pub mod resolved;
 pub mod snippet;
 pub mod tally;
 
@@ -20,6 +21,7 @@ pub use facet_names::{FacetNames, facet_names, facet_reader};
 pub use hits::{Hit, HitEntities, HitReader, day, stored_str};
 pub use order::order;
 pub use request::{Compiled, Filters, Request, Sort, apply_recency, parse_half_life};
+pub use resolved::top_resolved;
 pub use tally::{FacetTally, Tally, top_facets};
 
 use tantivy::Searcher;
@@ -57,6 +59,7 @@ pub fn search(news: &NewsIndex, compiled: &Compiled, page: &Page) -> Result<Sear
     let tally = FacetTally {
         kinds: page.facets.clone(),
         names: None,
+        keep_hits: !compiled.names.is_empty(),
     };
     let ids = IdReader::new(&searcher);
     let found = ranked(
@@ -75,8 +78,18 @@ pub fn search(news: &NewsIndex, compiled: &Compiled, page: &Page) -> Result<Sear
     let facets = page
         .facets
         .iter()
-        .map(|kind| (kind.clone(), top_facets(&counts, kind, page.facet_size)))
-        .collect();
+        .map(|kind| {
+            let top = top_resolved(
+                news,
+                &searcher,
+                &counts,
+                kind,
+                page.facet_size,
+                &compiled.names,
+            )?;
+            Ok((kind.clone(), top))
+        })
+        .collect::<Result<_>>()?;
     Ok(SearchResult {
         total: found.total,
         hits,
@@ -111,6 +124,7 @@ pub fn ranked(
         scored,
         sort,
         recency,
+        names: _,
     } = compiled;
     let query = &**query;
     let scoring = *scored;

@@ -2,6 +2,8 @@
 //! the commands give them, and the tantivy query built from them (the
 //! query scored, the filters not).
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tantivy::query::{AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query};
 
@@ -10,6 +12,7 @@ use super::query;
 use crate::analyze::EntityType;
 use crate::error::{Error, Result};
 use crate::index::NewsIndex;
+use crate::names::Resolver;
 
 /// How hits are ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -76,6 +79,10 @@ pub struct Request {
     pub sort: Sort,
     /// Half-life in seconds: scores decay with article age (`--recency`).
     pub recency: Option<i64>,
+    /// Names resolved across articles by the index's name table: facets
+    /// count an entity once under the name it goes by, and a filter on any
+    /// of its names finds all of them (`--no-resolve` turns it off).
+    pub resolve: bool,
 }
 
 /// Parses a half-life such as `30d`, `12h`, `2w` or `1y` into seconds.
@@ -126,6 +133,8 @@ pub struct Compiled {
     pub sort: Sort,
     /// Half-life in seconds of [`apply_recency`].
     pub recency: Option<i64>,
+    /// The index's name table (empty: raw names).
+    pub names: Arc<Resolver>,
 }
 
 impl Compiled {
@@ -136,6 +145,7 @@ impl Compiled {
             scored: true,
             sort: Sort::Relevance,
             recency: None,
+            names: Arc::default(),
         }
     }
 }
@@ -143,21 +153,30 @@ impl Compiled {
 impl Request {
     /// Builds the request's query and ranking.
     pub fn compile(&self, news: &NewsIndex) -> Result<Compiled> {
+        let names = if self.resolve {
+            crate::names::resolver(&news.dir)?
+        } else {
+            Arc::default()
+        };
         Ok(Compiled {
-            query: self.build(news)?,
+            query: self.build(news, &names)?,
             scored: self.query.is_some(),
             sort: self.sort,
             recency: self.recency,
+            names,
         })
     }
 
     /// Builds the tantivy query: the parsed query (scored) and the filters
     /// (not scored).
-    fn build(&self, news: &NewsIndex) -> Result<Box<dyn Query>> {
+    fn build(&self, news: &NewsIndex, names: &Resolver) -> Result<Box<dyn Query>> {
         let f = news.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         if let Some(q) = &self.query {
-            clauses.push((Occur::Must, query::compile(&news.index, f, q, self.any)?));
+            clauses.push((
+                Occur::Must,
+                query::compile(&news.index, f, q, self.any, names)?,
+            ));
         } else if self.filters.is_empty() {
             return Err(Error::Usage(
                 "give a QUERY or a filter (--person, --org, --location, --misc, --source, --since, --until)"
@@ -168,18 +187,17 @@ impl Request {
             (Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0)))
         };
         let tok = news.index.tokenizers();
-        for (kind, names) in [
+        for (kind, list) in [
             (EntityType::Person, &self.filters.person),
             (EntityType::Org, &self.filters.org),
             (EntityType::Location, &self.filters.location),
             (EntityType::Misc, &self.filters.misc),
         ] {
-            for name in names {
-                clauses.push(filter(query::name_query(
+            for name in list {
+                clauses.push(filter(query::entity_query(
                     tok,
                     f.entity_field(kind),
-                    name,
-                    false,
+                    &names.names(kind, name),
                 )));
             }
         }

@@ -24,6 +24,9 @@ pub struct FacetTally {
     pub kinds: Vec<String>,
     /// Every facet name, read beforehand ([`facet_names`]).
     pub names: Option<Arc<FacetNames>>,
+    /// Keep the set of hits of each segment, for counting a resolved
+    /// entity's articles exactly ([`super::resolved`]).
+    pub keep_hits: bool,
 }
 
 /// What [`FacetTally`] counts: hits per (root, name).
@@ -35,11 +38,14 @@ pub struct Tally {
     /// Counted by [`FacetNames`] number: (number, count), each number once.
     by_id: Vec<(u32, u64)>,
     names: Option<Arc<FacetNames>>,
+    /// Each segment's hits as a bit set (segment ordinal, words), when
+    /// [`FacetTally::keep_hits`].
+    pub(super) hits: Vec<(u32, Vec<u64>)>,
 }
 
 impl Tally {
     /// (count, name) of every name under `root`.
-    fn entries(&self, root: &str) -> Vec<(u64, &str)> {
+    pub(super) fn entries(&self, root: &str) -> Vec<(u64, &str)> {
         let mut all: Vec<(u64, &str)> = self
             .by_name
             .get(root)
@@ -94,6 +100,8 @@ pub struct FacetTallySegment {
     /// The read-beforehand names, this segment's number, and which of the
     /// names' roots are asked for.
     names: Option<(Arc<FacetNames>, usize, Vec<bool>)>,
+    /// This segment's ordinal and hits, when kept.
+    hits: Option<(u32, Vec<u64>)>,
 }
 
 impl Collector for FacetTally {
@@ -113,6 +121,9 @@ impl Collector for FacetTally {
                 spare_counts(reader.num_facets())
             },
             seen: Vec::new(),
+            hits: self
+                .keep_hits
+                .then(|| (ord, vec![0; (segment.max_doc() as usize).div_ceil(64)])),
             reader,
             kinds: self.kinds.clone(),
             names: self.names.clone().map(|n| {
@@ -144,6 +155,7 @@ impl Collector for FacetTally {
                 *into = big;
             }
             by_id.push(fruit.by_id);
+            all.hits.extend(fruit.hits);
             all.names = all.names.or(fruit.names);
         }
         by_id.retain(|v| !v.is_empty());
@@ -214,6 +226,9 @@ impl SegmentCollector for FacetTallySegment {
         if self.kinds.is_empty() {
             return;
         }
+        if let Some((_, bits)) = &mut self.hits {
+            bits[doc as usize / 64] |= 1 << (doc % 64);
+        }
         for ord in self.reader.facet_ords(doc) {
             if let Some(c) = self.counts.get_mut(ord as usize) {
                 if *c == 0 {
@@ -225,7 +240,10 @@ impl SegmentCollector for FacetTallySegment {
     }
 
     fn harvest(mut self) -> Tally {
-        let mut tally = Tally::default();
+        let mut tally = Tally {
+            hits: self.hits.take().into_iter().collect(),
+            ..Tally::default()
+        };
         if let Some((names, segment, wanted)) = &self.names {
             let table = &names.segments[*segment];
             for &ord in &self.seen {
@@ -334,6 +352,7 @@ mod tests {
         let tally = FacetTally {
             kinds: vec!["person".into()],
             names: Some(names.clone()),
+            keep_hits: false,
         };
         let merged = tally
             .merge_fruits(vec![

@@ -317,3 +317,60 @@ fn entities_explain_says_what_the_name_table_merged_and_why() {
         "\"Oslo\" is not merged with any other name\n"
     );
 }
+
+#[test]
+fn facets_filters_and_answers_use_the_name_table_unless_no_resolve() {
+    let env = TestEnv::new();
+    let r = env.run(&["index", &fixture("entities/names.jsonl"), "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = |args: &[&str]| {
+        let r = env.run(args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.stdout
+    };
+    let facets = |args: &[&str]| {
+        let mut all = vec!["search", "--limit", "0", "--facets", "person,org,location"];
+        all.extend(args);
+        out(&all)
+    };
+    // A surname alone ("Kovacs", article n2) is the full name's article.
+    assert_eq!(
+        facets(&["--person", "Marta Kovacs"]),
+        "2 hits (none shown from offset 0)\nperson: Marta Kovacs (2)\nlocation: Geneva (1), Vienna (1)\n"
+    );
+    assert_eq!(
+        facets(&["person:kovacs"]),
+        facets(&["--person", "Marta Kovacs"])
+    );
+    assert_eq!(
+        facets(&["--person", "Marta Kovacs", "--no-resolve"]),
+        "1 hits (none shown from offset 0)\nperson: Marta Kovacs (1)\nlocation: Geneva (1)\n"
+    );
+    // An alias and a variant count once under the name the entity goes by.
+    assert_eq!(
+        facets(&["--location", "US"]),
+        "2 hits (none shown from offset 0)\norg: OPEC (2)\nlocation: United States (2), Vienna (1)\n"
+    );
+    assert_eq!(
+        facets(&["--location", "US", "--no-resolve"]),
+        "1 hits (none shown from offset 0)\norg: Opec (1)\nlocation: US (1)\n"
+    );
+    // An ambiguous surname stays itself.
+    assert!(facets(&["oslo"]).contains("Lindqvist (1)"));
+    assert!(out(&["stats"]).contains("org          2 distinct: OPEC (2)\n"));
+    let entities = out(&["entities", "--type", "org"]);
+    assert!(
+        entities.contains("  OPEC       2 articles       3 mentions  also: Opec\n"),
+        "{entities}"
+    );
+    let raw = out(&["entities", "--type", "org", "--no-resolve"]);
+    assert!(
+        raw.contains("  OPEC       1 articles       2 mentions\n"),
+        "{raw}"
+    );
+    let pairs = out(&["cooccur", "--with", "Kovacs", "--type", "person,location"]);
+    assert!(
+        pairs.contains("Marta Kovacs (person)  Vienna (location)       1       2       2"),
+        "{pairs}"
+    );
+}

@@ -20,6 +20,9 @@ pub struct Builder<'a> {
     pub fields: Fields,
     pub tokenizers: &'a TokenizerManager,
     pub q: &'a str,
+    /// Entity names resolved across articles (`person:Reagan` finds
+    /// "Ronald Reagan" too).
+    pub names: &'a crate::names::Resolver,
 }
 
 /// Parses a date bound: a day, a month (`2020-03`) or a year (`2020`).
@@ -146,6 +149,10 @@ impl Builder<'_> {
                     "source" => f.source,
                     "category" => f.category,
                     other => match EntityType::from_name(other) {
+                        Some(t) if !prefix => {
+                            let names = self.names.names(t, text);
+                            return Ok(entity_query(self.tokenizers, f.entity_field(t), &names));
+                        }
                         Some(t) => f.entity_field(t),
                         None => return Err(self.err(format!("unknown field {other}"))),
                     },
@@ -263,6 +270,33 @@ pub fn date_range(field: Field, lo: Option<i64>, hi: Option<i64>) -> Box<dyn Que
     Box::new(RangeQuery::new(lo, hi))
 }
 
+/// Articles naming an entity under any of its `names` (from
+/// [`crate::names::Resolver::names`]): one name's [`name_query`], or any
+/// of several.
+pub fn entity_query(tokenizers: &TokenizerManager, field: Field, names: &[&str]) -> Box<dyn Query> {
+    match names {
+        [one] => name_query(tokenizers, field, one, false),
+        _ => Box::new(BooleanQuery::new(
+            names
+                .iter()
+                .map(|n| (Occur::Should, name_query(tokenizers, field, n, false)))
+                .collect(),
+        )),
+    }
+}
+
+/// A name as a keyword field holds it (the `name` analyzer: one token,
+/// case and accents folded).
+pub fn normal_name(tokenizers: &TokenizerManager, name: &str) -> String {
+    match tokenizers.get("name") {
+        Some(mut a) => {
+            let mut s = a.token_stream(name.trim());
+            s.next().map(|t| t.text.clone()).unwrap_or_default()
+        }
+        None => name.trim().to_lowercase(),
+    }
+}
+
 /// Whole-name match on a keyword field (case and accents folded).
 pub fn name_query(
     tokenizers: &TokenizerManager,
@@ -270,13 +304,7 @@ pub fn name_query(
     name: &str,
     prefix: bool,
 ) -> Box<dyn Query> {
-    let normal = match tokenizers.get("name") {
-        Some(mut a) => {
-            let mut s = a.token_stream(name.trim());
-            s.next().map(|t| t.text.clone()).unwrap_or_default()
-        }
-        None => name.trim().to_lowercase(),
-    };
+    let normal = normal_name(tokenizers, name);
     if prefix {
         let escaped: String = normal
             .chars()

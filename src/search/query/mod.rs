@@ -26,7 +26,7 @@ use crate::schema::SchemaDecl;
 
 use crate::schema::Fields;
 
-pub use build::{Builder, date_period, date_range, name_query};
+pub use build::{Builder, date_period, date_range, entity_query, name_query, normal_name};
 pub use parse::parse;
 
 /// A query that does not parse: the message and the character column (1-based).
@@ -87,12 +87,14 @@ pub fn compile(
     fields: Fields,
     q: &str,
     any: bool,
+    names: &crate::names::Resolver,
 ) -> Result<Box<dyn Query>, QueryError> {
     let node = parse(q, any)?;
     let builder = Builder {
         fields,
         tokenizers: index.tokenizers(),
         q,
+        names,
     };
     builder.build(&node)
 }
@@ -319,6 +321,7 @@ mod fuzz {
                         fields,
                         tokenizers: index.tokenizers(),
                         q: &q,
+                        names: &Default::default(),
                     };
                     if let Err(e) = builder.build(&node) {
                         assert!(e.column <= q.chars().count() + 1, "{q:?}: {e}");
