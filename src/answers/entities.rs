@@ -67,10 +67,9 @@ impl EntityCounts {
                     continue;
                 }
                 let key = (kind, names.lead(kind, &s.canonical).to_string());
-                if this_article.insert(key.clone()) {
-                    tallies.entry(key.clone()).or_default().articles += 1;
-                }
+                let first_here = this_article.insert(key.clone());
                 let t = tallies.entry(key).or_default();
+                t.articles += u64::from(first_here);
                 t.mentions += s.count as u64;
                 for surface in s.surfaces {
                     *t.surfaces.entry(surface).or_default() += 1;

@@ -11,10 +11,12 @@ use crate::analyze::EntityType;
 /// has no table or resolution is turned off.
 #[derive(Debug, Default)]
 pub struct Resolver {
-    /// (type, name) -> group, for the names exactly as indexed.
-    exact: FxHashMap<(EntityType, String), u32>,
-    /// (type, folded name) -> group, for names as a user types them.
-    folded: FxHashMap<(EntityType, String), u32>,
+    /// Per type, name -> group, for the names exactly as indexed (looked
+    /// up by `&str`, with no key built per lookup: facets ask for every
+    /// name among the hits).
+    exact: FxHashMap<EntityType, FxHashMap<String, u32>>,
+    /// Per type, folded name -> group, for names as a user types them.
+    folded: FxHashMap<EntityType, FxHashMap<String, u32>>,
     /// Each group's names, the lead first.
     groups: Vec<Vec<String>>,
 }
@@ -25,8 +27,12 @@ impl Resolver {
         for (i, g) in table.groups.iter().enumerate() {
             let i = i as u32;
             for m in &g.members {
-                r.exact.insert((g.kind, m.name.clone()), i);
-                r.folded.entry((g.kind, fold(&m.name))).or_insert(i);
+                r.exact.entry(g.kind).or_default().insert(m.name.clone(), i);
+                r.folded
+                    .entry(g.kind)
+                    .or_default()
+                    .entry(fold(&m.name))
+                    .or_insert(i);
             }
             r.groups
                 .push(g.members.iter().map(|m| m.name.clone()).collect());
@@ -41,7 +47,7 @@ impl Resolver {
 
     /// The name the entity indexed as `name` goes by.
     pub fn lead<'a>(&'a self, kind: EntityType, name: &'a str) -> &'a str {
-        match self.exact.get(&(kind, name.to_string())) {
+        match self.exact.get(&kind).and_then(|m| m.get(name)) {
             Some(&g) => &self.groups[g as usize][0],
             None => name,
         }
@@ -51,7 +57,7 @@ impl Resolver {
     /// case, periods and apostrophes folded away): its group's names, or
     /// `name` alone when it is in no group.
     pub fn names<'a>(&'a self, kind: EntityType, name: &'a str) -> Vec<&'a str> {
-        match self.folded.get(&(kind, fold(name))) {
+        match self.folded.get(&kind).and_then(|m| m.get(&fold(name))) {
             Some(&g) => self.groups[g as usize].iter().map(String::as_str).collect(),
             None => vec![name],
         }
