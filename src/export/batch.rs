@@ -360,7 +360,7 @@ impl<'a> Run<'a> {
             ))
             .into());
         }
-        self.write_rows(q, &*compiled.query, columns, &found.hits, sheet)?;
+        self.write_rows(q, &compiled, columns, &found.hits, sheet)?;
         Ok(Ok(found.hits.len()))
     }
 
@@ -378,9 +378,8 @@ impl<'a> Run<'a> {
                 }
             }
             Output::Rows(format, columns) => {
-                let query = &*compiled.query;
                 let mut w = RowWriter::without_header(&mut *out, *format, columns.to_vec());
-                self.write_rows(q, query, columns, &found.hits, &mut w)?;
+                self.write_rows(q, &compiled, columns, &found.hits, &mut w)?;
                 w.end()?;
             }
             Output::Workbook(_) => unreachable!("workbooks are written by write_workbook"),
@@ -419,7 +418,7 @@ impl<'a> Run<'a> {
     fn write_rows(
         &self,
         q: &BatchQuery,
-        query: &dyn tantivy::query::Query,
+        compiled: &Compiled,
         columns: &[Column],
         hits: &[RawHit],
         w: &mut impl RowSink,
@@ -429,9 +428,13 @@ impl<'a> Run<'a> {
         } else {
             0
         };
+        let query = &*compiled.query;
         let reader = self
             .stored
-            .then(|| HitReader::new(self.news, self.searcher, query, snippets))
+            .then(|| {
+                HitReader::new(self.news, self.searcher, query, snippets)
+                    .map(|r| r.resolving(compiled.names.clone()))
+            })
             .transpose()?;
         // For titles the column cut (MAX_TOKEN_LEN): the stored one is whole.
         let whole_titles = HitReader::new(self.news, self.searcher, query, 0)?;

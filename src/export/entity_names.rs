@@ -3,10 +3,12 @@
 //! dictionary text and whether it is plain (nothing to quote or flatten),
 //! in one number.
 
+use rustc_hash::FxHashMap;
 use tantivy::Searcher;
 
 use crate::analyze::EntityType;
 use crate::error::Result;
+use crate::names::Resolver;
 use crate::search::Terms;
 
 /// The entity names of each segment's facet column, for export: per facet
@@ -15,9 +17,14 @@ use crate::search::Terms;
 /// itself per entity ([`FacetNames`] goes through a number shared by the
 /// segments, a list of names and a string each; export never compares
 /// names across segments, so it needs no merge).
+///
+/// With a name table, an ordinal names the entity's lead instead (its
+/// dictionary place when the lead is a name of the segment, else a copy
+/// appended to the text) and is marked as remapped, so that a row holding
+/// it is put back in name order and a name it holds twice is kept once.
 #[derive(Default)]
 pub struct EntityNames {
-    segments: Vec<(Terms, Vec<u64>)>,
+    segments: Vec<(Terms, Vec<u64>, Vec<bool>)>,
 }
 
 impl EntityNames {
@@ -25,22 +32,66 @@ impl EntityNames {
     /// category).
     const NONE: u64 = u64::MAX;
 
-    /// Reads every segment's facet dictionary, the segments side by side.
-    pub fn read(searcher: &Searcher) -> Result<EntityNames> {
+    /// Reads every segment's facet dictionary, the segments side by side,
+    /// each name standing for its lead in `names`.
+    pub fn read(searcher: &Searcher, names: &Resolver) -> Result<EntityNames> {
         use rayon::prelude::*;
         let segments = crate::search::facet_names::facet_dictionaries(searcher)?
             .into_par_iter()
-            .map(|(_, terms)| {
-                let mut refs = Vec::with_capacity(terms.ends.len());
-                let mut start = 0;
-                for &end in &terms.ends {
-                    refs.push(Self::pack(&terms.text[start..end], start));
-                    start = end;
-                }
-                (terms, refs)
-            })
+            .map(|(_, terms)| Self::segment(terms, names))
             .collect();
         Ok(EntityNames { segments })
+    }
+
+    /// One segment's numbers, and which were remapped to a lead.
+    fn segment(mut terms: Terms, names: &Resolver) -> (Terms, Vec<u64>, Vec<bool>) {
+        let mut refs = Vec::with_capacity(terms.ends.len());
+        let mut start = 0;
+        for &end in &terms.ends {
+            refs.push(Self::pack(&terms.text[start..end], start));
+            start = end;
+        }
+        if names.is_empty() {
+            return (terms, refs, Vec::new());
+        }
+        let mut remapped = vec![false; refs.len()];
+        let mut appended: FxHashMap<String, u64> = FxHashMap::default();
+        for ord in 0..refs.len() {
+            let Some((kind, (from, to))) = Self::span(refs[ord]) else {
+                continue;
+            };
+            let lead = names.lead(kind, &terms.text[from..to]);
+            if lead == &terms.text[from..to] {
+                continue;
+            }
+            let key = format!("{}\0{lead}", kind.name());
+            refs[ord] = match find(&terms, &key) {
+                Some(i) => refs[i],
+                None => match appended.get(&key) {
+                    Some(&r) => r,
+                    None => {
+                        let at = terms.text.len();
+                        terms.text.push_str(&key);
+                        let r = Self::pack(&key, at);
+                        appended.insert(key, r);
+                        r
+                    }
+                },
+            };
+            remapped[ord] = true;
+        }
+        (terms, refs, remapped)
+    }
+
+    /// Whether facet ordinal `ord` of segment `seg` was remapped to its
+    /// entity's lead.
+    #[inline]
+    pub fn remapped(&self, seg: usize, ord: u64) -> bool {
+        self.segments
+            .get(seg)
+            .and_then(|(_, _, m)| m.get(ord as usize))
+            .copied()
+            .unwrap_or(false)
     }
 
     /// The number of an encoded facet starting at byte `at` of its
@@ -77,7 +128,7 @@ impl EntityNames {
     pub fn get(&self, seg: usize, ord: u64) -> u64 {
         self.segments
             .get(seg)
-            .and_then(|(_, refs)| refs.get(ord as usize))
+            .and_then(|(_, refs, _)| refs.get(ord as usize))
             .copied()
             .unwrap_or(Self::NONE)
     }
@@ -86,7 +137,7 @@ impl EntityNames {
     /// ([`crate::util::prefetch`]).
     #[inline]
     pub fn prefetch_number(&self, seg: usize, ord: u64) {
-        if let Some((_, refs)) = self.segments.get(seg) {
+        if let Some((_, refs, _)) = self.segments.get(seg) {
             crate::util::prefetch(refs.as_ptr().wrapping_add(ord as usize));
         }
     }
@@ -115,8 +166,24 @@ impl EntityNames {
     /// The text of segment `seg`'s dictionary, where its names are.
     #[inline]
     pub fn text(&self, seg: usize) -> &str {
-        self.segments.get(seg).map_or("", |(terms, _)| &terms.text)
+        self.segments
+            .get(seg)
+            .map_or("", |(terms, _, _)| &terms.text)
     }
+}
+
+/// The ordinal of `key` in a dictionary (its terms are in byte order).
+fn find(terms: &Terms, key: &str) -> Option<usize> {
+    let (mut lo, mut hi) = (0, terms.ends.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match terms.get(mid).unwrap_or_default().cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
 }
 
 #[cfg(test)]
@@ -142,14 +209,8 @@ mod tests {
         for key in keys {
             terms.push(key.as_bytes());
         }
-        let mut refs = Vec::new();
-        let mut start = 0;
-        for &end in &terms.ends {
-            refs.push(EntityNames::pack(&terms.text[start..end], start));
-            start = end;
-        }
         let names = EntityNames {
-            segments: vec![(terms, refs)],
+            segments: vec![EntityNames::segment(terms, &Resolver::default())],
         };
         let got: Vec<_> = (0..keys.len() as u64 + 1)
             .map(|ord| {
@@ -179,5 +240,48 @@ mod tests {
             [false, true, true, true, false, false, false, false, false]
         );
         assert_eq!(names.get(1, 0), EntityNames::NONE);
+    }
+
+    #[test]
+    fn with_a_name_table_each_name_stands_for_its_lead() {
+        use crate::names::build;
+        let table = build(
+            &[
+                (EntityType::Org, "OPEC".to_string(), 9),
+                (EntityType::Org, "Opec".to_string(), 2),
+                (EntityType::Person, "Ronald Reagan".to_string(), 9),
+                (EntityType::Person, "Reagan".to_string(), 5),
+            ],
+            &[],
+        );
+        let mut terms = Terms {
+            text: String::new(),
+            ends: Vec::new(),
+        };
+        // This segment holds "Opec" and "Reagan" but not "Ronald Reagan".
+        let keys = ["org\0OPEC", "org\0Opec", "person\0Reagan", "person\0Zed"];
+        for key in keys {
+            terms.push(key.as_bytes());
+        }
+        let names = EntityNames {
+            segments: vec![EntityNames::segment(terms, &Resolver::new(&table))],
+        };
+        let got: Vec<_> = (0..keys.len() as u64)
+            .map(|ord| {
+                let (_, (start, end)) = EntityNames::span(names.get(0, ord)).unwrap();
+                (&names.text(0)[start..end], names.remapped(0, ord))
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("OPEC", false),
+                ("OPEC", true),
+                ("Ronald Reagan", true),
+                ("Zed", false)
+            ]
+        );
+        // A lead in the dictionary is pointed at, not copied.
+        assert_eq!(names.get(0, 1), names.get(0, 0));
     }
 }

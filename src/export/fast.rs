@@ -69,6 +69,9 @@ pub struct Scratch<'s> {
     /// and where each hit's end.
     refs: Vec<u64>,
     ref_ends: Vec<usize>,
+    /// Per hit of a batch: whether a name of it was remapped to its
+    /// entity's lead (its names are then put in order and kept once).
+    resort: Vec<bool>,
 }
 
 impl FastColumns {
@@ -155,12 +158,16 @@ impl<'s> Scratch<'s> {
     /// Facet ordinals -> name numbers, the names prefetched.
     fn name_numbers(&mut self, fast: &FastColumns, hits: &[RawHit]) {
         let mut from = 0;
+        self.resort.clear();
         for (raw, &end) in hits.iter().zip(self.ref_ends.iter()) {
             let seg = raw.addr.segment_ord as usize;
+            let mut resort = false;
             for r in &mut self.refs[from..end] {
+                resort |= fast.names.remapped(seg, *r);
                 *r = fast.names.get(seg, *r);
                 fast.names.prefetch_name(seg, *r);
             }
+            self.resort.push(resort);
             from = end;
         }
     }
@@ -201,6 +208,12 @@ impl<'s> Scratch<'s> {
                 }
             }
             let text = fast.names.text(seg);
+            if self.resort[i] {
+                for list in self.spans.iter_mut() {
+                    list.sort_unstable_by_key(|&(a, b)| &text[a..b]);
+                    list.dedup_by_key(|&mut (a, b)| &text[a..b]);
+                }
+            }
             let id = &self.values[2 * i];
             let long_title;
             let mut title = &*self.values[2 * i + 1];

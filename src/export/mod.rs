@@ -144,7 +144,7 @@ fn ranked_rows<'a>(
         || unordered(searcher, &compiled),
         || -> crate::Result<EntityNames> {
             if fast && need.entities {
-                EntityNames::read(searcher)
+                EntityNames::read(searcher, &compiled.names)
             } else {
                 Ok(EntityNames::default())
             }
@@ -189,7 +189,8 @@ fn ranked_rows<'a>(
         0
     };
     let rows = Rows {
-        stored: HitReader::new(news, searcher, &*compiled.query, snippets)?,
+        stored: HitReader::new(news, searcher, &*compiled.query, snippets)?
+            .resolving(compiled.names.clone()),
         fast: fast.then(|| FastColumns {
             ids,
             titles,

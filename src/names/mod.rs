@@ -39,17 +39,60 @@ pub fn path(index_dir: &Path) -> PathBuf {
     index_dir.join("names.json")
 }
 
-/// Writes the table beside the index (a temporary file renamed over the
-/// old one, so a reader sees the old table or the new).
+/// Where an index keeps the table's groups alone, a line each (`type`, then
+/// the names, the lead first, tab-separated): what searching reads, with
+/// none of the evidence `--explain` reads from `names.json`, so that a
+/// search reads a fraction of the bytes and parses no JSON.
+pub fn groups_path(index_dir: &Path) -> PathBuf {
+    index_dir.join("names.tsv")
+}
+
+/// Writes the table beside the index, `names.json` and `names.tsv` (each a
+/// temporary file renamed over the old one, so a reader sees the old table
+/// or the new).
 pub fn save(index_dir: &Path, table: &NameTable) -> Result<()> {
     let target = path(index_dir);
-    let tmp = index_dir.join("names.json.tmp");
     let json = serde_json::to_vec(table).map_err(|e| Error::BadMeta {
         path: target.clone(),
         reason: e.to_string(),
     })?;
-    std::fs::write(&tmp, json).map_err(|e| Error::io(&tmp, e))?;
-    std::fs::rename(&tmp, &target).map_err(|e| Error::io(&target, e))
+    replace(index_dir, &target, &json)?;
+    replace(
+        index_dir,
+        &groups_path(index_dir),
+        groups_text(table).as_bytes(),
+    )
+}
+
+/// `names.tsv`'s text. Names never hold tabs or line breaks (they are
+/// tokens joined by spaces); a group with one that did would be left out.
+pub(crate) fn groups_text(table: &NameTable) -> String {
+    let mut out = String::new();
+    for g in &table.groups {
+        if g.members
+            .iter()
+            .any(|m| m.name.contains(['\t', '\n', '\r']))
+        {
+            continue;
+        }
+        out.push_str(g.kind.name());
+        for m in &g.members {
+            out.push('\t');
+            out.push_str(&m.name);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn replace(index_dir: &Path, target: &Path, bytes: &[u8]) -> Result<()> {
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("names");
+    let tmp = index_dir.join(format!("{name}.tmp"));
+    std::fs::write(&tmp, bytes).map_err(|e| Error::io(&tmp, e))?;
+    std::fs::rename(&tmp, target).map_err(|e| Error::io(target, e))
 }
 
 /// The index's table; empty for an index written before tables were kept.
@@ -65,12 +108,15 @@ pub fn load(index_dir: &Path) -> Result<NameTable> {
     }
 }
 
-/// The index's table as a [`Resolver`], read once per process and again
-/// when `names.json` changes (a server outlives indexing runs).
+/// The index's table as a [`Resolver`] (from `names.tsv`, or from
+/// `names.json` for an index written before it was kept), read once per
+/// process and again when the file changes (a server outlives indexing
+/// runs).
 pub fn resolver(index_dir: &Path) -> Result<Arc<Resolver>> {
     type Cache = Mutex<Vec<(PathBuf, Option<SystemTime>, Arc<Resolver>)>>;
     static CACHE: OnceLock<Cache> = OnceLock::new();
-    let p = path(index_dir);
+    let tsv = groups_path(index_dir);
+    let p = if tsv.exists() { tsv } else { path(index_dir) };
     let stamp = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
     let cache = CACHE.get_or_init(Default::default);
     if let Ok(c) = cache.lock()
@@ -78,7 +124,13 @@ pub fn resolver(index_dir: &Path) -> Result<Arc<Resolver>> {
     {
         return Ok(r.clone());
     }
-    let r = Arc::new(Resolver::new(&load(index_dir)?));
+    let r = if p.extension().is_some_and(|e| e == "tsv") {
+        let text = std::fs::read_to_string(&p).map_err(|e| Error::io(&p, e))?;
+        Resolver::from_lines(&text)
+    } else {
+        Resolver::new(&load(index_dir)?)
+    };
+    let r = Arc::new(r.with_aliases(&[country_aliases()]));
     if let Ok(mut c) = cache.lock() {
         c.retain(|(d, _, _)| d != &p);
         c.push((p, stamp, r.clone()));

@@ -1,6 +1,8 @@
 //! Hits as shown: a hit's stored fields read, its entities listed, its
 //! snippet made.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 use tantivy::Searcher;
 use tantivy::query::Query;
@@ -11,6 +13,7 @@ use crate::analyze::EntityType;
 use crate::error::Result;
 use crate::index::NewsIndex;
 use crate::ingest::date::{format_day, format_rfc3339};
+use crate::names::Resolver;
 
 /// Entities of a hit, per type, each list in name (byte) order.
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -58,6 +61,8 @@ pub struct HitReader<'a> {
     searcher: &'a Searcher,
     snippets: Option<snippet::Snippets>,
     snippet_chars: usize,
+    /// What each entity name goes by (empty: the names as indexed).
+    names: Arc<Resolver>,
 }
 
 impl<'a> HitReader<'a> {
@@ -101,7 +106,14 @@ impl<'a> HitReader<'a> {
             searcher,
             snippets,
             snippet_chars,
+            names: Arc::default(),
         })
+    }
+
+    /// Hits list each entity under the name it goes by in `names`, once.
+    pub fn resolving(mut self, names: Arc<Resolver>) -> Self {
+        self.names = names;
+        self
     }
 
     /// Reads one hit.
@@ -127,7 +139,10 @@ impl<'a> HitReader<'a> {
             if parts.len() != 2 {
                 continue;
             }
-            let name = parts[1].to_string();
+            let Some(kind) = EntityType::from_name(parts[0]) else {
+                continue;
+            };
+            let name = self.names.lead(kind, parts[1]).to_string();
             match parts[0] {
                 "person" => entities.person.push(name),
                 "org" => entities.org.push(name),
@@ -145,6 +160,7 @@ impl<'a> HitReader<'a> {
             &mut entities.misc,
         ] {
             names.sort_unstable();
+            names.dedup();
         }
         let (snippet, highlights) = match &self.snippets {
             Some(g) => match g.snippet(&body) {

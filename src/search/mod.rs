@@ -70,7 +70,8 @@ pub fn search(news: &NewsIndex, compiled: &Compiled, page: &Page) -> Result<Sear
         &ids,
     )?;
     let counts = found.tally.unwrap_or_default();
-    let reader = HitReader::new(news, &searcher, &*compiled.query, page.snippet_chars)?;
+    let reader = HitReader::new(news, &searcher, &*compiled.query, page.snippet_chars)?
+        .resolving(compiled.names.clone());
     let mut hits = Vec::new();
     for (i, raw) in found.hits.iter().enumerate().skip(page.offset) {
         hits.push(reader.read(i + 1, raw)?);

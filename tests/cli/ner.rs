@@ -373,4 +373,25 @@ fn facets_filters_and_answers_use_the_name_table_unless_no_resolve() {
         pairs.contains("Marta Kovacs (person)  Vienna (location)       1       2       2"),
         "{pairs}"
     );
+    // An alias the index never saw finds the entity by its indexed names.
+    assert_eq!(
+        facets(&["--location", "United States of America"]),
+        facets(&["--location", "US"])
+    );
+    // Exports list each entity once, under the name it goes by, from the
+    // columns and from the stored documents alike.
+    let r = env.run(&["index", &fixture("entities/two_forms.jsonl"), "--quiet"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        out(&["export", "envoy", "--fields", "id,location"]),
+        "id,location\r\nt1,United States; Vienna\r\n"
+    );
+    assert_eq!(
+        out(&["export", "envoy", "--fields", "id,location", "--no-resolve"]),
+        "id,location\r\nt1,U.S.; USA; Vienna\r\n"
+    );
+    assert_eq!(
+        out(&["export", "envoy", "--fields", "id,location,url"]),
+        "id,location,url\r\nt1,United States; Vienna,\r\n"
+    );
 }
