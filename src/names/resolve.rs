@@ -132,6 +132,17 @@ impl Resolver {
         self.exact.is_empty()
     }
 
+    /// The group of the name indexed as `name`, if it is merged with others.
+    #[inline]
+    pub fn group(&self, kind: EntityType, name: &str) -> Option<u32> {
+        self.exact.get(&kind)?.get(name).copied()
+    }
+
+    /// The name group `g` goes by.
+    pub fn group_lead(&self, g: u32) -> &str {
+        &self.groups[g as usize].1[0]
+    }
+
     /// The name the entity indexed as `name` goes by.
     pub fn lead<'a>(&'a self, kind: EntityType, name: &'a str) -> &'a str {
         match self.exact.get(&kind).and_then(|m| m.get(name)) {

@@ -36,26 +36,54 @@ pub fn top_resolved(
         Some(kind) if !names.is_empty() && k > 0 => kind,
         _ => return Ok(top_facets(counts, root, k)),
     };
-    // (sum of counts, lead, its names among the hits).
-    let mut by_lead: FxHashMap<&str, (u64, Vec<&str>)> = FxHashMap::default();
+    // A name in no group is its own entity, counted exactly; a group's
+    // names among the hits are gathered: (sum of counts, largest count,
+    // its names).
+    let mut bounds: Vec<(u64, &str, Option<u32>)> = Vec::new();
+    let mut groups: FxHashMap<u32, (u64, u64, Vec<&str>)> = FxHashMap::default();
     for (n, name) in counts.entries(root) {
-        let e = by_lead.entry(names.lead(kind, name)).or_default();
-        e.0 += n;
-        e.1.push(name);
+        match names.group(kind, name) {
+            None => bounds.push((n, name, None)),
+            Some(g) => {
+                let e = groups.entry(g).or_default();
+                e.0 += n;
+                e.1 = e.1.max(n);
+                e.2.push(name);
+            }
+        }
     }
-    let mut bounds: Vec<(u64, &str, Vec<&str>)> =
-        by_lead.into_iter().map(|(l, (n, m))| (n, l, m)).collect();
+    // An entity's count is at least its largest name's: the k-th largest
+    // of those is a bar no entity below it can reach the list from.
+    let mut lower: Vec<u64> = bounds.iter().map(|b| b.0).collect();
+    lower.extend(groups.values().map(|g| g.1));
+    if lower.len() > k {
+        let (_, &mut bar, _) = lower.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
+        bounds.retain(|b| b.0 >= bar);
+        bounds.extend(
+            groups
+                .iter()
+                .filter(|(_, g)| g.0 >= bar)
+                .map(|(&g, e)| (e.0, names.group_lead(g), Some(g))),
+        );
+    } else {
+        bounds.extend(
+            groups
+                .iter()
+                .map(|(&g, e)| (e.0, names.group_lead(g), Some(g))),
+        );
+    }
     bounds.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
     let mut best: Vec<(u64, &str)> = Vec::new();
-    for (bound, lead, members) in bounds {
+    for (bound, lead, group) in bounds {
         if best.len() >= k && bound < best[k - 1].0 {
             break;
         }
-        let n = if members.len() == 1 {
-            bound
-        } else {
-            articles_naming(news, searcher, counts, kind, &members)?
+        let n = match group.and_then(|g| groups.get(&g)) {
+            Some((_, _, members)) if members.len() > 1 => {
+                articles_naming(news, searcher, counts, kind, members)?
+            }
+            _ => bound,
         };
         best.push((n, lead));
         best.sort_unstable_by(order);
