@@ -252,8 +252,11 @@ def main():
         for i in range(1, len(words) - 1):
             if words[i] in ("and", "AND") and words[i - 1][:1].isupper() and words[i + 1][:1].isupper():
                 n_and += 1
-                parts = {q.lower() for w in words for q in re.split(r"[-/]", clean(w).rstrip(".")) if q}
-                if parts & TITLES:
+                def titled(ws):
+                    return {q.lower() for w in ws for q in re.split(r"[-/]", clean(w).rstrip(".")) if q} & TITLES
+                # "Title Name and Title Name": a role title on both sides of the "and" (a company
+                # such as "Lord Abbett and Co" has one on one side only).
+                if titled(words[:i]) and titled(words[i + 1:]):
                     n_runon += 1
                     runons[(" ".join(words), m["type"])] += 1
                     break
@@ -409,7 +412,7 @@ def main():
         "one-word person/org mentions that begin a figure line (a body line with `vs` or `vs.` and a digit)",
         examples(top_counts(table, 10)))
     row("run-ons across \"and\"", n_runon,
-        "mentions with \"and\" between two capitalised words and a role title (Chairman, Minister...) in them",
+        "mentions with \"and\" between two capitalised words and a role title (Chairman, Minister...) on both sides of it",
         f"      (mentions with \"and\" between capitalised words, titled or not: {n_and})",
         examples([f"{s} ({t})" for (s, t), _ in sorted(runons.items(), key=lambda kv: (-kv[1], kv[0]))], 4))
     row("mentions of 6+ words", n_long, "mentions (title or body, any type) of six or more words")

@@ -4,6 +4,7 @@
 //! shr loss two cts vs profit seven cts", "Revs 291.8 mln vs 151.1 mln"),
 //! which the tagger reads as names at a sentence start.
 
+use super::EntityType;
 use super::ner::Span;
 use super::tokenize::Tok;
 
@@ -109,6 +110,178 @@ pub fn drop_tickers(ticker: &[bool], spans: &mut Vec<Span>) {
     spans.retain(|s| !ticker[s.start..s.end].iter().all(|&t| t));
 }
 
+/// Words that end a company name read backwards from its ticker: in a
+/// capitals headline ("WINGS WEST AIRLINES <WING> 3RD QTR NET", "ACME TO
+/// BUY WIDGET CORP <WDG>") the verbs and function words around names.
+const NOT_IN_COMPANY: &[&str] = &[
+    "a",
+    "about",
+    "acquire",
+    "acquires",
+    "after",
+    "against",
+    "agree",
+    "agrees",
+    "an",
+    "as",
+    "at",
+    "be",
+    "bid",
+    "buy",
+    "buys",
+    "by",
+    "completes",
+    "cuts",
+    "ends",
+    "expects",
+    "extends",
+    "files",
+    "for",
+    "from",
+    "gets",
+    "has",
+    "have",
+    "holds",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "lifts",
+    "makes",
+    "may",
+    "merge",
+    "merger",
+    "names",
+    "not",
+    "offer",
+    "on",
+    "over",
+    "plans",
+    "posts",
+    "raises",
+    "rejects",
+    "reports",
+    "said",
+    "says",
+    "seeks",
+    "sees",
+    "sell",
+    "sells",
+    "sets",
+    "stake",
+    "takes",
+    "than",
+    "the",
+    "to",
+    "unit",
+    "will",
+    "wins",
+    "with",
+];
+
+/// Words a company name holds in lower case, or that cannot begin one.
+const COMPANY_JOINERS: &[&str] = &["&", "'n", "and", "de", "of"];
+
+/// Wire copy names a company before its ticker ("Wings West Airlines
+/// <WING>") or between angle brackets ("<Page Petroleum Ltd>"), and a
+/// capitals headline names one by its designator ("FIRST NEW HAMPSHIRE
+/// BANKS INC DIV"); when the tagger found no name reaching outside those
+/// words (capitals headlines and briefs, which it reads worst), they are an
+/// organisation. `ticker` is [`tickers`]; `line_start` is [`line_starts`]
+/// (a name never runs back across a line or from the body into the title).
+pub fn ticker_companies(
+    words: &[&str],
+    ticker: &[bool],
+    line_start: &[bool],
+    spans: &mut Vec<Span>,
+) {
+    let is_word = |w: &str| w.chars().any(char::is_alphabetic);
+    let one_of = |w: &str, list: &[&str]| crate::analyze::tokenize::lowercase_is_one_of(w, list);
+    let lower = |w: &str| w.chars().next().is_some_and(char::is_lowercase);
+    let caps = |w: &str| is_word(w) && !w.chars().any(char::is_lowercase);
+    // The start of the name ending before `end` (its words back to a stop
+    // word, a non-word or a line start; `first` is the last word it may
+    // take), if it has one to eight words.
+    let run_back = |end: usize, first: usize, only_caps: bool| -> Option<usize> {
+        let mut a = first;
+        while a > 0 && !line_start[a] {
+            let w = words[a - 1];
+            if !is_word(w)
+                || ticker[a - 1]
+                || one_of(w, NOT_IN_COMPANY)
+                || (lower(w) && !one_of(w, COMPANY_JOINERS))
+                || (only_caps && !caps(w))
+            {
+                break;
+            }
+            a -= 1;
+        }
+        while a < end && one_of(words[a], COMPANY_JOINERS) {
+            a += 1;
+        }
+        (a < end && end - a <= 8).then_some(a)
+    };
+    let mut found: Vec<(usize, usize)> = Vec::new();
+    for i in 0..words.len() {
+        if ticker[i] {
+            if words[i] == "<"
+                && !line_start[i]
+                && let Some(a) = run_back(i, i, false)
+            {
+                found.push((a, i));
+            }
+        } else if words[i] == "<" {
+            // "<Page Petroleum Ltd>": words only, on one line.
+            let Some(len) = words[i + 1..]
+                .iter()
+                .take(9)
+                .position(|w| *w == ">" || *w == "<")
+            else {
+                continue;
+            };
+            let (a, b) = (i + 1, i + 1 + len);
+            if words.get(b) == Some(&">")
+                && a < b
+                && words[a..b].iter().all(|w| is_word(w) || *w == "&")
+                && !line_start[a..b].iter().any(|&s| s)
+            {
+                found.push((a, b));
+            }
+        } else if caps(words[i])
+            && crate::analyze::canon::is_designator(words[i])
+            && !line_start[i]
+            && let Some(a) = run_back(i + 1, i, true)
+            && a < i
+        {
+            found.push((a, i + 1));
+        }
+    }
+    // The run replaces what the tagger found inside it ("INC" alone, a
+    // misreading of capitals); a name the tagger found reaching outside it
+    // is kept.
+    let mut added = false;
+    for (start, end) in found {
+        let overlaps = |s: &Span| s.start < end && start < s.end;
+        if spans
+            .iter()
+            .any(|s| overlaps(s) && (s.start < start || s.end > end))
+        {
+            continue;
+        }
+        spans.retain(|s| !overlaps(s));
+        spans.push(Span {
+            start,
+            end,
+            kind: EntityType::Org,
+        });
+        added = true;
+    }
+    if added {
+        spans.sort_by_key(|s| s.start);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +356,55 @@ mod tests {
         drop_row_labels(&words, &starts, &mut spans);
         let kept: Vec<&str> = spans.iter().map(|s| words[s.start]).collect();
         assert_eq!(kept, ["Acme", "Oper"]);
+    }
+
+    #[test]
+    fn a_company_before_its_ticker_or_in_brackets_is_an_organisation() {
+        let names = |text: &str, tagged: &[&str]| -> Vec<String> {
+            let toks = tokenize(text);
+            let words: Vec<&str> = toks.iter().map(|t| &text[t.start..t.end]).collect();
+            let ticker = tickers(text, &toks);
+            let starts: Vec<bool> = line_starts(text, &toks).collect();
+            let mut spans = one_word_spans(&words, tagged);
+            ticker_companies(&words, &ticker, &starts, &mut spans);
+            spans
+                .iter()
+                .filter(|s| s.kind == EntityType::Org)
+                .map(|s| words[s.start..s.end].join(" "))
+                .collect()
+        };
+        assert_eq!(
+            names("ZEPHYR GLASS AND TILE CO <ZGT> 2ND QTR NET", &[]),
+            ["ZEPHYR GLASS AND TILE CO"]
+        );
+        assert_eq!(
+            names("ORCHARD FOODS SAYS IT TO BUY PELLING MILLS INC <PMI>", &[]),
+            ["PELLING MILLS INC"]
+        );
+        assert_eq!(
+            names("<HARBOUR TIMBER LTD> YEAR LOSS\nShr loss", &[]),
+            ["HARBOUR TIMBER LTD"]
+        );
+        // In mixed case a lower-case word ends the name; a piece of it the
+        // tagger found becomes the whole.
+        assert_eq!(
+            names("shares of the grocer Pellings of Leeds <PLL.L> rose", &[]),
+            ["Pellings of Leeds"]
+        );
+        assert_eq!(
+            names("TALBOT MILLS INC <TLB> 4TH QTR NET\nShr 11 cts", &["INC"]),
+            ["TALBOT MILLS INC"]
+        );
+        // A ticker alone on its line, or after a stop word, names nothing.
+        assert!(names("Net profit\n<TLB> said", &[]).is_empty());
+        assert!(names("SHARES RISE AT <TLB>", &[]).is_empty());
+        // A capitals headline's company by its designator; in mixed case
+        // that is the tagger's to find.
+        assert_eq!(
+            names("FIRST MEADOW BANKS INC DIV\nQtly div 15 cts", &[]),
+            ["FIRST MEADOW BANKS INC"]
+        );
+        assert!(names("the Meadow Banks Inc unit", &[]).is_empty());
     }
 
     #[test]

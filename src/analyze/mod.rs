@@ -206,6 +206,7 @@ impl EntityTagger {
         let mut ticker = layout::tickers(title, &title_toks);
         ticker.extend(layout::tickers(body, &body_toks));
         layout::drop_tickers(&ticker, &mut spans);
+        layout::ticker_companies(&doc.words, &ticker, &line_start, &mut spans);
         known_as_types(&doc.words, &mut spans);
 
         // Mixed-case forms of words in this article, for recasing capitals.
