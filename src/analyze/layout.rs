@@ -45,6 +45,19 @@ pub fn without_sign_off(body: &str, toks: &[Tok]) -> usize {
     }
 }
 
+/// Drops the sign-off of a story that another follows inside the body
+/// (digests, joined files), which [`without_sign_off`] does not see as the
+/// last word: "REUTER" alone as a mention, or "Reuter" ending its line.
+/// "Reuters", the agency named in a sentence, is kept, and so is "Reuter"
+/// mid-sentence (a person may bear the name).
+pub fn drop_inner_sign_offs(words: &[&str], line_start: &[bool], spans: &mut Vec<Span>) {
+    let ends_line = |i: usize| line_start.get(i + 1).is_none_or(|&s| s);
+    spans.retain(|s| {
+        let w = words[s.start];
+        !(s.end == s.start + 1 && (w == "REUTER" || (w == "Reuter" && ends_line(s.start))))
+    });
+}
+
 /// For each token, whether it begins a line of `text` (the first token
 /// does).
 pub fn line_starts<'a>(text: &'a str, toks: &'a [Tok]) -> impl Iterator<Item = bool> + 'a {
@@ -405,6 +418,18 @@ mod tests {
             ["FIRST MEADOW BANKS INC"]
         );
         assert!(names("the Meadow Banks Inc unit", &[]).is_empty());
+    }
+
+    #[test]
+    fn a_sign_off_inside_the_body_is_not_a_name() {
+        let text =
+            "Profits rose. REUTER Shares fell\nShr 45 cts\nReuter said Reuters\nThey told Reuter";
+        let (words, starts) = words_of(text);
+        let mut spans = one_word_spans(&words, &["REUTER", "Reuters", "Reuter"]);
+        drop_inner_sign_offs(&words, &starts, &mut spans);
+        let kept: Vec<&str> = spans.iter().map(|s| words[s.start]).collect();
+        // "Reuter said": a name beginning a sentence; "Reuters" the agency.
+        assert_eq!(kept, ["Reuter", "Reuters"]);
     }
 
     #[test]

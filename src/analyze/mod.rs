@@ -203,6 +203,7 @@ impl EntityTagger {
             .chain(layout::line_starts(body, &body_toks))
             .collect();
         layout::drop_row_labels(&doc.words, &line_start, &mut spans);
+        layout::drop_inner_sign_offs(&doc.words, &line_start, &mut spans);
         let mut ticker = layout::tickers(title, &title_toks);
         ticker.extend(layout::tickers(body, &body_toks));
         layout::drop_tickers(&ticker, &mut spans);
