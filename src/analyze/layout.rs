@@ -245,22 +245,7 @@ pub fn ticker_companies(
                 found.push((a, i));
             }
         } else if words[i] == "<" {
-            // "<Page Petroleum Ltd>": words only, on one line.
-            let Some(len) = words[i + 1..]
-                .iter()
-                .take(9)
-                .position(|w| *w == ">" || *w == "<")
-            else {
-                continue;
-            };
-            let (a, b) = (i + 1, i + 1 + len);
-            if words.get(b) == Some(&">")
-                && a < b
-                && words[a..b].iter().all(|w| is_word(w) || *w == "&")
-                && !line_start[a..b].iter().any(|&s| s)
-            {
-                found.push((a, b));
-            }
+            found.extend(bracketed(words, i, line_start));
         } else if caps(words[i])
             && crate::analyze::canon::is_designator(words[i])
             && !line_start[i]
@@ -270,11 +255,31 @@ pub fn ticker_companies(
             found.push((a, i + 1));
         }
     }
-    // The run replaces what the tagger found inside it ("INC" alone, a
-    // misreading of capitals); a name the tagger found reaching outside it
-    // is kept.
+    put_organisations(&found, spans);
+}
+
+/// "<Page Petroleum Ltd>": the words between the angle bracket at `i` and
+/// its closing one, if they are words only, on one line.
+fn bracketed(words: &[&str], i: usize, line_start: &[bool]) -> Option<(usize, usize)> {
+    let len = words[i + 1..]
+        .iter()
+        .take(9)
+        .position(|w| *w == ">" || *w == "<")?;
+    let (a, b) = (i + 1, i + 1 + len);
+    let is_word = |w: &&str| w.chars().any(char::is_alphabetic) || *w == "&";
+    (words.get(b) == Some(&">")
+        && a < b
+        && words[a..b].iter().all(is_word)
+        && !line_start[a..b].iter().any(|&s| s))
+    .then_some((a, b))
+}
+
+/// Adds an organisation at each of `found`, replacing what the tagger
+/// found inside it ("INC" alone, a misreading of capitals); where a name
+/// the tagger found reaches outside it, the tagger's name is kept.
+fn put_organisations(found: &[(usize, usize)], spans: &mut Vec<Span>) {
     let mut added = false;
-    for (start, end) in found {
+    for &(start, end) in found {
         let overlaps = |s: &Span| s.start < end && start < s.end;
         if spans
             .iter()
