@@ -236,6 +236,15 @@ const GENERIC: &[&str] = &[
 static GENERIC_SET: std::sync::LazyLock<LowerSet> =
     std::sync::LazyLock::new(|| LowerSet::of(GENERIC));
 
+/// A mention whose words hold letters of a cased script and not one
+/// capital ("has", "proposed acquisition": a capitals brief's common words,
+/// recased, that the tagger took for a name); "iPhone", "al-Sadr" and
+/// names in scripts without case are names.
+pub fn is_lower_case_only(tokens: &[String]) -> bool {
+    let letters = || tokens.iter().flat_map(|t| t.chars());
+    letters().any(char::is_lowercase) && !letters().any(char::is_uppercase)
+}
+
 /// A mention that names nothing: one designator or generic word.
 pub fn is_generic(tokens: &[String]) -> bool {
     matches!(tokens, [one] if is_designator(one) || GENERIC_SET.contains(one))
@@ -583,6 +592,23 @@ fn is_acronym_of(short: &str, long: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn names_hold_a_capital_unless_their_script_has_none() {
+        let of = |words: &[&str]| -> Vec<String> { words.iter().map(|w| w.to_string()).collect() };
+        assert!(is_lower_case_only(&of(&["has"])));
+        assert!(is_lower_case_only(&of(&["proposed", "acquisition"])));
+        for name in [
+            &["iPhone"][..],
+            &["Muqtada", "al-Sadr"],
+            &["日本"],
+            &["Москва"],
+            &["3M"],
+        ] {
+            assert!(!is_lower_case_only(&of(name)), "{name:?}");
+        }
+    }
+
     use super::*;
     use EntityType::*;
 

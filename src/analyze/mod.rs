@@ -232,6 +232,7 @@ impl EntityTagger {
             if tokens.is_empty()
                 || !tokens.iter().any(|t| t.chars().any(char::is_alphanumeric))
                 || canon::is_generic(&tokens)
+                || canon::is_lower_case_only(&tokens)
             {
                 continue;
             }
