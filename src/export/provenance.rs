@@ -38,6 +38,9 @@ pub fn record(
         "any": request.any,
         "filters": request.filters,
         "sort": request.sort,
+        // Whether entity names were merged by the index's name table
+        // (`--no-resolve`: as tagged).
+        "resolve_names": request.resolve,
         "index": news.dir.display().to_string(),
         "commit": commit_id(news, searcher)?,
         "articles": searcher.num_docs(),

@@ -394,4 +394,12 @@ fn facets_filters_and_answers_use_the_name_table_unless_no_resolve() {
         out(&["export", "envoy", "--fields", "id,location,url"]),
         "id,location,url\r\nt1,United States; Vienna,\r\n"
     );
+    // The provenance record says whether names were resolved.
+    let meta = |args: &[&str]| -> serde_json::Value {
+        let mut all = vec!["export", "envoy", "--format", "jsonl"];
+        all.extend(args);
+        serde_json::from_str(out(&all).lines().next().unwrap()).unwrap()
+    };
+    assert_eq!(meta(&[])["resolve_names"], true);
+    assert_eq!(meta(&["--no-resolve"])["resolve_names"], false);
 }
