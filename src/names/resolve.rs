@@ -2,10 +2,10 @@
 //! (its group's lead), and every name it was indexed under, so facets count
 //! an entity once and a filter on any of its names finds all of them.
 
-use rustc_hash::FxHashMap;
-
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
+
+use rustc_hash::FxHashMap;
 
 use super::{AliasRows, NameTable, fold};
 use crate::analyze::EntityType;
@@ -145,8 +145,8 @@ impl Resolver {
 
     /// The name the entity indexed as `name` goes by.
     pub fn lead<'a>(&'a self, kind: EntityType, name: &'a str) -> &'a str {
-        match self.exact.get(&kind).and_then(|m| m.get(name)) {
-            Some(&g) => &self.groups[g as usize].1[0],
+        match self.group(kind, name) {
+            Some(g) => self.group_lead(g),
             None => name,
         }
     }
