@@ -56,22 +56,18 @@ pub fn top_resolved(
     // of those is a bar no entity below it can reach the list from.
     let mut lower: Vec<u64> = bounds.iter().map(|b| b.0).collect();
     lower.extend(groups.values().map(|g| g.1));
-    if lower.len() > k {
-        let (_, &mut bar, _) = lower.select_nth_unstable_by(k - 1, |a, b| b.cmp(a));
-        bounds.retain(|b| b.0 >= bar);
-        bounds.extend(
-            groups
-                .iter()
-                .filter(|(_, g)| g.0 >= bar)
-                .map(|(&g, e)| (e.0, names.group_lead(g), Some(g))),
-        );
+    let bar = if lower.len() > k {
+        *lower.select_nth_unstable_by(k - 1, |a, b| b.cmp(a)).1
     } else {
-        bounds.extend(
-            groups
-                .iter()
-                .map(|(&g, e)| (e.0, names.group_lead(g), Some(g))),
-        );
-    }
+        0
+    };
+    bounds.retain(|b| b.0 >= bar);
+    bounds.extend(
+        groups
+            .iter()
+            .filter(|(_, g)| g.0 >= bar)
+            .map(|(&g, e)| (e.0, names.group_lead(g), Some(g))),
+    );
     bounds.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     let order = |a: &(u64, &str), b: &(u64, &str)| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1));
     let mut best: Vec<(u64, &str)> = Vec::new();
